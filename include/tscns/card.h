@@ -1,0 +1,153 @@
+/**
+ * @file card.h
+ * @brief cardio's public API: find a TS-CNS card, read it, use its PIN and its CNS key.
+ *
+ * Plain C types only (no OpenSSL types): the CLI and the OpenSSL provider both sit on this.
+ *
+ * Life cycle: tscns_ctx_new() makes no PC/SC call; the PC/SC context is established on the first
+ * call that needs it (and again after pcscd restarts or in a child after fork()).
+ * tscns_card_open() connects and identifies the card (ATR hint confirmed by probing files).
+ *
+ * Threads: every tscns_card_* operation is atomic with respect to other threads using the same
+ * card (an internal recursive mutex) and to other processes (one PC/SC transaction around each
+ * multi-APDU operation). tscns_card_lock()/tscns_card_unlock() group several operations (e.g.
+ * VERIFY then the signature) into one.
+ *
+ * PIN safety (CARD.md section 5): no operation ever sends an empty VERIFY; a PIN or PUK that the
+ * card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
+ * being sent; PIN and PUK bytes are cleansed from cardio's buffers after use and never traced.
+ * Tries left are reported through the @p tries_left out-parameters: the count from the card's
+ * 63Cx answer, 0 when blocked, -1 when unknown.
+ */
+#ifndef TSCNS_CARD_H
+#define TSCNS_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tscns/error.h"
+#include "tscns/personal.h"
+#include "tscns/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tscns_ctx tscns_ctx;
+typedef struct tscns_card tscns_card;
+
+/* ---- context and readers ---- */
+
+/** Make a context. No PC/SC call happens here. */
+tscns_err tscns_ctx_new(tscns_ctx **out);
+void tscns_ctx_free(tscns_ctx *ctx);
+/** Detail of the last error on @p ctx (reader name, PC/SC code), "" if none. */
+const char *tscns_ctx_detail(const tscns_ctx *ctx);
+
+typedef struct tscns_reader {
+    char name[256];
+    int card_present;
+    uint8_t atr[TSCNS_MAX_ATR];
+    size_t atr_len;
+    /** Profile name recognised from the ATR alone ("athena", ...), or NULL. */
+    const char *family;
+} tscns_reader;
+
+/** List readers and what is in them; free *list with free(). TSCNS_E_NO_READER if none. */
+tscns_err tscns_ctx_readers(tscns_ctx *ctx, tscns_reader **list, size_t *count);
+
+/* ---- opening a card ---- */
+
+/**
+ * Connect to a TS-CNS card through PC/SC.
+ * @param reader  substring of the reader name, or NULL for any reader
+ * @param serial  the card serial (EF_IDCarta, 16 digits), or NULL for any card
+ * Without @p reader and @p serial: the first reader that holds a card this software recognises.
+ */
+tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial,
+                          tscns_card **out);
+
+/**
+ * Open a card over a caller-supplied transport (unit tests: the in-process virtual card).
+ * Takes ownership of @p self: ops->close(self) is called by tscns_card_close() or on failure.
+ */
+tscns_err tscns_card_open_transport(const tscns_transport_ops *ops, void *self,
+                                    const char *reader_name, tscns_card **out);
+
+void tscns_card_close(tscns_card *card);
+
+/** Detail of the last error on @p card: the ATR, the status word, the reader. "" if none. */
+const char *tscns_card_detail(const tscns_card *card);
+
+/* ---- what the card is ---- */
+
+const char *tscns_card_reader(const tscns_card *card);
+/** Profile name: "athena", "oberthur", "cardos", "st2021", "idemia2021", "ace2025". */
+const char *tscns_card_family(const tscns_card *card);
+/** One line for people: maker, lot codes, CNS version. */
+const char *tscns_card_family_description(const tscns_card *card);
+const uint8_t *tscns_card_atr(const tscns_card *card, size_t *len);
+
+/* ---- reading ---- */
+
+/** EF_IDCarta: 16 ASCII digits, NUL-terminated into @p serial. */
+tscns_err tscns_card_serial(tscns_card *card, char serial[17]);
+/** EF_DatiPersonali, parsed strictly (tscns_parse_personal). */
+tscns_err tscns_card_personal(tscns_card *card, tscns_personal *out);
+/**
+ * The CNS authentication certificate (DER). Read once per card serial for the life of the
+ * process; *der stays valid until the process ends (the cache owns it).
+ */
+tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *len);
+/** Size of the certificate file if the card reports it in the FCI, else 0 with TSCNS_OK. */
+tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity);
+/** @p len random bytes from GET CHALLENGE (split into calls the card accepts). */
+tscns_err tscns_card_get_challenge(tscns_card *card, uint8_t *out, size_t len);
+
+/* ---- PIN and PUK ---- */
+
+/** PIN and PUK format: 5 to 8 ASCII digits. Checked before anything is sent. */
+int tscns_pin_format_ok(const char *pin);
+
+tscns_err tscns_card_verify_pin(tscns_card *card, const char *pin, int *tries_left);
+/** Verify the PUK alone (the access rule for writing the certificate file). */
+tscns_err tscns_card_verify_puk(tscns_card *card, const char *puk, int *tries_left);
+tscns_err tscns_card_change_pin(tscns_card *card, const char *old_pin, const char *new_pin,
+                                int *tries_left);
+tscns_err tscns_card_unblock_pin(tscns_card *card, const char *puk, const char *new_pin,
+                                 int *tries_left);
+/** 1 if the PIN was verified on this connection and the card has not been reset since. */
+int tscns_card_pin_verified(tscns_card *card);
+/** The PIN tries left as last reported by the card on this handle, -1 if never reported. */
+int tscns_card_pin_tries_known(const tscns_card *card);
+
+/* ---- the CNS key ---- */
+
+/** Modulus size in bytes (from the certificate). */
+tscns_err tscns_card_key_bytes(tscns_card *card, size_t *bytes);
+/**
+ * The raw RSA private operation on a block of exactly the modulus length (MSE RESTORE, MSE SET,
+ * PSO DECIPHER). The caller builds the padding. TSCNS_E_SECURITY if the PIN is not verified.
+ * *out_len is the buffer size on entry and the result length (= modulus bytes) on return.
+ */
+tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_len, uint8_t *out,
+                                 size_t *out_len);
+
+/* ---- writing the certificate (extend) ---- */
+
+/**
+ * Write @p der to the certificate file with UPDATE BINARY (the access rule of the profile must
+ * already be satisfied, e.g. tscns_card_verify_puk()), then read it back and compare.
+ * Updates the process cache on success.
+ */
+tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, size_t len);
+
+/* ---- grouping ---- */
+
+tscns_err tscns_card_lock(tscns_card *card);
+void tscns_card_unlock(tscns_card *card);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
