@@ -64,8 +64,7 @@ tscns_err tscns_ctx_readers(tscns_ctx *ctx, tscns_reader **list, size_t *count);
  * @param serial  the card serial (EF_IDCarta, 16 digits), or NULL for any card
  * Without @p reader and @p serial: the first reader that holds a card this software recognises.
  */
-tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial,
-                          tscns_card **out);
+tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out);
 
 /**
  * Open a card over a caller-supplied transport (unit tests: the in-process virtual card).
@@ -109,6 +108,16 @@ tscns_err tscns_card_get_challenge(tscns_card *card, uint8_t *out, size_t len);
 /** PIN and PUK format: 5 to 8 ASCII digits. Checked before anything is sent. */
 int tscns_pin_format_ok(const char *pin);
 
+/**
+ * VERIFY the PIN. Results: TSCNS_OK; TSCNS_E_PIN_INCORRECT with the tries left (63Cx);
+ * TSCNS_E_PIN_BLOCKED with 0 when the card answers 6983 (some cards answer so to the last wrong
+ * try instead of 63C0), or without sending anything when the card already said so on this
+ * handle; TSCNS_E_PIN_REJECTED without sending when this value was rejected before on this
+ * handle; TSCNS_E_INVALID_ARG for a bad format (nothing sent). The same rules apply to the PUK in
+ * tscns_card_verify_puk() and tscns_card_unblock_pin() (TSCNS_E_PUK_BLOCKED for a blocked PUK),
+ * and to the old PIN in tscns_card_change_pin(). A successful change or unblock forgets the
+ * rejected PIN values (the PIN is new); rejected PUK values stay refused.
+ */
 tscns_err tscns_card_verify_pin(tscns_card *card, const char *pin, int *tries_left);
 /** Verify the PUK alone (the access rule for writing the certificate file). */
 tscns_err tscns_card_verify_puk(tscns_card *card, const char *puk, int *tries_left);
@@ -118,7 +127,8 @@ tscns_err tscns_card_unblock_pin(tscns_card *card, const char *puk, const char *
                                  int *tries_left);
 /** 1 if the PIN was verified on this connection and the card has not been reset since. */
 int tscns_card_pin_verified(tscns_card *card);
-/** The PIN tries left as last reported by the card on this handle, -1 if never reported. */
+/** PIN tries left as the card last reported them on this handle; -1 when unknown (never
+ * reported, or back to full after a correct PIN). */
 int tscns_card_pin_tries_known(const tscns_card *card);
 
 /* ---- the CNS key ---- */
@@ -127,7 +137,9 @@ int tscns_card_pin_tries_known(const tscns_card *card);
 tscns_err tscns_card_key_bytes(tscns_card *card, size_t *bytes);
 /**
  * The raw RSA private operation on a block of exactly the modulus length (MSE RESTORE, MSE SET,
- * PSO DECIPHER). The caller builds the padding. TSCNS_E_SECURITY if the PIN is not verified.
+ * PSO DECIPHER). The caller builds the padding. TSCNS_E_SECURITY if the PIN is not verified;
+ * TSCNS_E_CARD_RESET (once, nothing sent) if a reset or reconnect took away a PIN verified on
+ * this handle: verify again, then sign.
  * *out_len is the buffer size on entry and the result length (= modulus bytes) on return.
  */
 tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_len, uint8_t *out,
@@ -146,6 +158,14 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
 
 tscns_err tscns_card_lock(tscns_card *card);
 void tscns_card_unlock(tscns_card *card);
+
+/* ---- measuring ---- */
+
+/**
+ * Command APDUs sent through this handle so far, GET RESPONSE and 6Cxx resends included (the
+ * benchmark's APDU budget and the tests' "never re-sent" checks count with it).
+ */
+unsigned long tscns_card_apdu_count(const tscns_card *card);
 
 #ifdef __cplusplus
 }

@@ -17,11 +17,11 @@ extern "C" {
 /** The 16 fields of EF_DatiPersonali, in file order (CARD.md section 3). */
 typedef enum tscns_personal_field {
     TSCNS_PD_ISSUER = 0,
-    TSCNS_PD_ISSUE_DATE,       /* ddmmyyyy */
-    TSCNS_PD_EXPIRY_DATE,      /* ddmmyyyy */
+    TSCNS_PD_ISSUE_DATE,  /* ddmmyyyy */
+    TSCNS_PD_EXPIRY_DATE, /* ddmmyyyy */
     TSCNS_PD_SURNAME,
     TSCNS_PD_GIVEN_NAME,
-    TSCNS_PD_BIRTH_DATE,       /* ddmmyyyy */
+    TSCNS_PD_BIRTH_DATE, /* ddmmyyyy */
     TSCNS_PD_SEX,
     TSCNS_PD_HEIGHT,
     TSCNS_PD_CODICE_FISCALE,

@@ -35,7 +35,8 @@ typedef struct tscns_transport_ops {
     /** Start / end exclusive use for a multi-APDU operation (may be no-ops). */
     tscns_err (*begin)(void *self);
     void (*end)(void *self);
-    /** Tell whether the connection was lost and re-established since last asked (PIN state gone). */
+    /** Tell whether the connection was lost and re-established since last asked (PIN state gone).
+     */
     int (*was_reset)(void *self);
     /** Release everything; @p self is not used afterwards. */
     void (*close)(void *self);

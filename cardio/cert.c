@@ -1,0 +1,322 @@
+/* Certificate read, write and the process-wide cache. */
+#include "cert.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "efs.h"
+#include "iso7816.h"
+
+/* A certificate file cannot be larger than READ BINARY's 15-bit offset allows. */
+#define CERT_MAX 0x7FFF
+
+/* Blobs replaced by a write stay allocated: callers were promised their pointer lives on. */
+typedef struct blob {
+    struct blob *next;
+    uint8_t *der;
+} blob;
+
+typedef struct entry {
+    struct entry *next;
+    char reader[256];
+    char serial[17];
+    const cardio_profile *prof;
+    uint8_t *der;
+    size_t len;
+    blob *retired;
+} entry;
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static entry *cache_head;
+
+/* Caller holds cache_mu. */
+static entry *find(const char *reader, const char *serial)
+{
+    for (entry *e = cache_head; e != NULL; e = e->next)
+        if (strcmp(e->reader, reader) == 0 && strcmp(e->serial, serial) == 0)
+            return e;
+    return NULL;
+}
+
+int cert_cache_profile(const char *reader, const char *serial, const cardio_profile **prof)
+{
+    entry *e;
+
+    pthread_mutex_lock(&cache_mu);
+    e = find(reader, serial);
+    if (e != NULL)
+        *prof = e->prof;
+    pthread_mutex_unlock(&cache_mu);
+    return e != NULL;
+}
+
+/* Store @p der (taken over; NULL to record only the profile) for the card. */
+static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
+{
+    entry *e;
+    tscns_err err = TSCNS_OK;
+
+    pthread_mutex_lock(&cache_mu);
+    e = find(card->reader, card->serial);
+    if (e == NULL) {
+        e = calloc(1, sizeof(*e));
+        if (e == NULL) {
+            err = TSCNS_E_NOMEM;
+            goto end;
+        }
+        strcpy(e->reader, card->reader);
+        strcpy(e->serial, card->serial);
+        e->next = cache_head;
+        cache_head = e;
+    }
+    e->prof = card->prof;
+    if (der != NULL && e->der != NULL) {
+        blob *b = malloc(sizeof(*b));
+
+        if (b == NULL) {
+            err = TSCNS_E_NOMEM;
+            goto end;
+        }
+        b->der = e->der;
+        b->next = e->retired;
+        e->retired = b;
+    }
+    if (der != NULL) {
+        e->der = der;
+        e->len = len;
+        der = NULL;
+    }
+end:
+    pthread_mutex_unlock(&cache_mu);
+    free(der);
+    return err;
+}
+
+static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
+{
+    entry *e;
+    int found = 0;
+
+    pthread_mutex_lock(&cache_mu);
+    e = find(card->reader, card->serial);
+    if (e != NULL && e->der != NULL) {
+        *der = e->der;
+        *len = e->len;
+        found = 1;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return found;
+}
+
+/* The FCI size is not trusted (some cards omit it): the DER header says how much to read. */
+static tscns_err read_file(tscns_card *card, uint8_t **out, size_t *out_len)
+{
+    uint8_t head[4];
+    uint8_t *der = NULL;
+    size_t got = 0;
+    size_t total;
+    tscns_err err;
+
+    err = handle_select(card, &card->prof->cert);
+    if (err == TSCNS_OK)
+        err = iso_read_binary(&card->ch, 0, head, sizeof(head), &got);
+    if (err != TSCNS_OK)
+        return err;
+    if (got != sizeof(head) || head[0] != 0x30 || head[1] != 0x82)
+        return TSCNS_E_BAD_RESPONSE;
+    total = 4 + ((size_t)head[2] << 8 | head[3]);
+    if (total > CERT_MAX)
+        return TSCNS_E_BAD_RESPONSE;
+    der = malloc(total);
+    if (der == NULL)
+        return TSCNS_E_NOMEM;
+    memcpy(der, head, sizeof(head));
+    err = iso_read_binary(&card->ch, 4, der + 4, total - 4, &got);
+    if (err == TSCNS_OK && got != total - 4)
+        err = TSCNS_E_BAD_RESPONSE;
+    if (err != TSCNS_OK) {
+        free(der);
+        return err;
+    }
+    *out = der;
+    *out_len = total;
+    return TSCNS_OK;
+}
+
+tscns_err cert_load(tscns_card *card)
+{
+    const uint8_t *have;
+    size_t have_len;
+    uint8_t *der = NULL;
+    size_t len = 0;
+    tscns_err err;
+
+    if (cache_get(card, &have, &have_len))
+        return TSCNS_OK;
+    err = read_file(card, &der, &len);
+    /* Even without a certificate, remember which profile the probe confirmed. */
+    if (err == TSCNS_OK || err == TSCNS_E_BAD_RESPONSE) {
+        tscns_err put = cache_put(card, err == TSCNS_OK ? der : NULL, len);
+
+        if (err == TSCNS_OK)
+            err = put;
+    }
+    return err;
+}
+
+/* Also fills card->serial, which keys the cache. Caller holds the card. */
+static tscns_err ensure_serial(tscns_card *card)
+{
+    tscns_err err;
+
+    if (card->have_serial)
+        return TSCNS_OK;
+    err = efs_read_serial(card, card->serial);
+    if (err == TSCNS_OK)
+        card->have_serial = 1;
+    return err;
+}
+
+tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *len)
+{
+    int attempt = 0;
+    tscns_err err;
+
+    if (card == NULL || der == NULL || len == NULL)
+        return TSCNS_E_INVALID_ARG;
+    err = handle_begin(card);
+    if (err != TSCNS_OK)
+        return err;
+    do {
+        err = ensure_serial(card);
+        if (err == TSCNS_OK)
+            err = cert_load(card);
+    } while (handle_retry(card, err, &attempt));
+    if (err == TSCNS_OK && !cache_get(card, der, len))
+        err = TSCNS_E_INTERNAL;
+    if (err == TSCNS_E_BAD_RESPONSE)
+        handle_detail(card, "the certificate file on the card in %s holds no certificate",
+                      card->reader);
+    else if (err != TSCNS_OK)
+        handle_detail_sw(card, "reading the certificate");
+    handle_end(card);
+    return err;
+}
+
+tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity)
+{
+    uint8_t fci[256];
+    size_t fl = sizeof(fci);
+    int attempt = 0;
+    tscns_err err;
+
+    if (card == NULL || capacity == NULL)
+        return TSCNS_E_INVALID_ARG;
+    err = handle_begin(card);
+    if (err != TSCNS_OK)
+        return err;
+    do {
+        handle_selected(card, NULL);
+        fl = sizeof(fci);
+        err = iso_select(&card->ch, &card->prof->cert, fci, &fl);
+    } while (handle_retry(card, err, &attempt));
+    if (err == TSCNS_OK) {
+        handle_selected(card, &card->prof->cert);
+        *capacity = iso_fci_size(fci, fl);
+    } else {
+        handle_detail_sw(card, "selecting the certificate file");
+    }
+    handle_end(card);
+    return err;
+}
+
+tscns_err tscns_card_key_bytes(tscns_card *card, size_t *bytes)
+{
+    const uint8_t *der = NULL;
+    const unsigned char *p;
+    size_t len = 0;
+    X509 *x;
+    EVP_PKEY *pk;
+    tscns_err err;
+
+    if (bytes == NULL)
+        return TSCNS_E_INVALID_ARG;
+    err = tscns_card_certificate(card, &der, &len);
+    if (err != TSCNS_OK)
+        return err;
+    p = der;
+    x = d2i_X509(NULL, &p, (long)len);
+    pk = x != NULL ? X509_get0_pubkey(x) : NULL;
+    if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+        handle_detail(card, "the certificate on the card holds no RSA key");
+        err = TSCNS_E_BAD_RESPONSE;
+    } else {
+        *bytes = (size_t)(EVP_PKEY_get_bits(pk) + 7) / 8;
+    }
+    X509_free(x);
+    return err;
+}
+
+tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, size_t len)
+{
+    uint8_t fci[256];
+    size_t fl = sizeof(fci);
+    uint8_t *back = NULL;
+    size_t got = 0;
+    size_t cap;
+    tscns_err err;
+
+    if (card == NULL || der == NULL || len < 4 || der[0] != 0x30 || der[1] != 0x82 ||
+        len != 4 + ((size_t)der[2] << 8 | der[3]))
+        return TSCNS_E_INVALID_ARG;
+    if (len > CERT_MAX)
+        return TSCNS_E_TOO_LARGE;
+    back = malloc(len);
+    if (back == NULL)
+        return TSCNS_E_NOMEM;
+    err = handle_begin(card);
+    if (err != TSCNS_OK) {
+        free(back);
+        return err;
+    }
+    err = ensure_serial(card);
+    if (err == TSCNS_OK) {
+        handle_selected(card, NULL);
+        err = iso_select(&card->ch, &card->prof->cert, fci, &fl);
+    }
+    if (err != TSCNS_OK) {
+        handle_detail_sw(card, "selecting the certificate file");
+        goto end;
+    }
+    handle_selected(card, &card->prof->cert);
+    cap = iso_fci_size(fci, fl);
+    if (cap != 0 && len > cap) {
+        handle_detail(card, "certificate of %zu bytes does not fit the %zu-byte file", len, cap);
+        err = TSCNS_E_TOO_LARGE;
+        goto end;
+    }
+    err = iso_update_binary(&card->ch, 0, der, len);
+    if (err != TSCNS_OK) {
+        handle_detail_sw(card, "writing the certificate");
+        goto end;
+    }
+    err = iso_read_binary(&card->ch, 0, back, len, &got);
+    if (err != TSCNS_OK) {
+        handle_detail_sw(card, "reading the certificate back");
+        goto end;
+    }
+    if (got != len || memcmp(back, der, len) != 0) {
+        handle_detail(card, "read-back differs from the certificate written");
+        err = TSCNS_E_MISMATCH;
+        goto end;
+    }
+    err = cache_put(card, back, len);
+    back = NULL;
+end:
+    handle_end(card);
+    free(back);
+    return err;
+}

@@ -1,0 +1,277 @@
+/* The cardio context: reader listing and the choice of a card among the readers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handle.h"
+#include "identify.h"
+#include "pcsc.h"
+
+struct tscns_ctx {
+    pthread_mutex_t mu;
+    SCARDCONTEXT h;
+    int have;
+    pid_t pid;
+    char detail[512];
+};
+
+static void ctx_detail(tscns_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ctx_detail(tscns_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(ctx->detail, sizeof(ctx->detail), fmt, ap);
+    va_end(ap);
+}
+
+tscns_err tscns_ctx_new(tscns_ctx **out)
+{
+    tscns_ctx *ctx;
+
+    if (out == NULL)
+        return TSCNS_E_INVALID_ARG;
+    ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return TSCNS_E_NOMEM;
+    pthread_mutex_init(&ctx->mu, NULL);
+    ctx->pid = getpid();
+    *out = ctx;
+    return TSCNS_OK;
+}
+
+void tscns_ctx_free(tscns_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    /* A child must not release its parent's context through the shared socket. */
+    if (ctx->have && ctx->pid == getpid())
+        SCardReleaseContext(ctx->h);
+    pthread_mutex_destroy(&ctx->mu);
+    free(ctx);
+}
+
+const char *tscns_ctx_detail(const tscns_ctx *ctx)
+{
+    return ctx != NULL ? ctx->detail : "";
+}
+
+/* Caller holds ctx->mu. */
+static LONG ensure(tscns_ctx *ctx)
+{
+    LONG rv;
+
+    if (ctx->pid != getpid()) {
+        ctx->pid = getpid();
+        ctx->have = 0;
+    }
+    if (ctx->have)
+        return SCARD_S_SUCCESS;
+    rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx->h);
+    if (rv == SCARD_S_SUCCESS)
+        ctx->have = 1;
+    return rv;
+}
+
+static void forget(tscns_ctx *ctx)
+{
+    if (ctx->have)
+        SCardReleaseContext(ctx->h);
+    ctx->have = 0;
+}
+
+/* Reader names as a multi-string; a dead context (pcscd restarted) is replaced once. */
+static LONG list_names(tscns_ctx *ctx, char **names)
+{
+    LONG rv = SCARD_S_SUCCESS;
+    DWORD len = 0;
+
+    *names = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rv = ensure(ctx);
+        if (rv != SCARD_S_SUCCESS)
+            return rv;
+        rv = SCardListReaders(ctx->h, NULL, NULL, &len);
+        if (!pcsc_context_dead(rv))
+            break;
+        forget(ctx);
+    }
+    if (rv != SCARD_S_SUCCESS)
+        return rv;
+    *names = malloc(len);
+    if (*names == NULL)
+        return SCARD_E_NO_MEMORY;
+    rv = SCardListReaders(ctx->h, NULL, *names, &len);
+    if (rv != SCARD_S_SUCCESS) {
+        free(*names);
+        *names = NULL;
+    }
+    return rv;
+}
+
+static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
+{
+    char *names = NULL;
+    SCARD_READERSTATE *st = NULL;
+    tscns_reader *r = NULL;
+    size_t n = 0;
+    LONG rv;
+    tscns_err err = TSCNS_OK;
+
+    *list = NULL;
+    *count = 0;
+    rv = list_names(ctx, &names);
+    if (rv != SCARD_S_SUCCESS) {
+        err = pcsc_error(rv);
+        if (err == TSCNS_E_NO_SERVICE)
+            ctx_detail(ctx, "pcscd is not running (%s)", pcsc_stringify_error(rv));
+        else if (err == TSCNS_E_NO_READER)
+            ctx_detail(ctx, "no smart-card reader is connected");
+        else
+            ctx_detail(ctx, "listing readers: %s", pcsc_stringify_error(rv));
+        return err;
+    }
+    for (const char *p = names; *p != '\0'; p += strlen(p) + 1)
+        n++;
+    if (n == 0) {
+        ctx_detail(ctx, "no smart-card reader is connected");
+        err = TSCNS_E_NO_READER;
+        goto end;
+    }
+    st = calloc(n, sizeof(*st));
+    r = calloc(n, sizeof(*r));
+    if (st == NULL || r == NULL) {
+        err = TSCNS_E_NOMEM;
+        goto end;
+    }
+    n = 0;
+    for (const char *p = names; *p != '\0'; p += strlen(p) + 1) {
+        st[n].szReader = p;
+        st[n].dwCurrentState = SCARD_STATE_UNAWARE;
+        n++;
+    }
+    /* Timeout 0: report the present state without waiting for a change. */
+    rv = SCardGetStatusChange(ctx->h, 0, st, (DWORD)n);
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
+        err = pcsc_error(rv);
+        ctx_detail(ctx, "reading reader states: %s", pcsc_stringify_error(rv));
+        if (pcsc_context_dead(rv))
+            forget(ctx);
+        goto end;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cardio_profile *hint = NULL;
+
+        snprintf(r[i].name, sizeof(r[i].name), "%s", st[i].szReader);
+        r[i].card_present = (st[i].dwEventState & SCARD_STATE_PRESENT) != 0;
+        if (r[i].card_present && st[i].cbAtr <= TSCNS_MAX_ATR) {
+            memcpy(r[i].atr, st[i].rgbAtr, st[i].cbAtr);
+            r[i].atr_len = st[i].cbAtr;
+            if (identify_hint(r[i].atr, r[i].atr_len, &hint) == TSCNS_OK)
+                r[i].family = hint->name;
+        }
+    }
+    *list = r;
+    *count = n;
+    r = NULL;
+end:
+    free(r);
+    free(st);
+    free(names);
+    return err;
+}
+
+tscns_err tscns_ctx_readers(tscns_ctx *ctx, tscns_reader **list, size_t *count)
+{
+    tscns_err err;
+
+    if (ctx == NULL || list == NULL || count == NULL)
+        return TSCNS_E_INVALID_ARG;
+    pthread_mutex_lock(&ctx->mu);
+    ctx->detail[0] = '\0';
+    err = read_states(ctx, list, count);
+    pthread_mutex_unlock(&ctx->mu);
+    return err;
+}
+
+/* Open one reader; on failure the card's detail goes to the context. */
+static tscns_err try_reader(tscns_ctx *ctx, const char *name, tscns_card **out)
+{
+    const tscns_transport_ops *ops = NULL;
+    void *self = NULL;
+    tscns_err err;
+
+    err = pcsc_transport_new(name, &ops, &self);
+    if (err != TSCNS_OK)
+        return err;
+    return handle_open(ops, self, name, out, ctx->detail, sizeof(ctx->detail));
+}
+
+tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out)
+{
+    tscns_reader *list = NULL;
+    size_t n = 0;
+    size_t matched = 0;
+    const char *last_matched = "";
+    size_t present = 0;
+    size_t recognised = 0;
+    tscns_err first = TSCNS_OK;
+    char first_detail[sizeof(ctx->detail)] = "";
+    tscns_err err;
+
+    if (ctx == NULL || out == NULL)
+        return TSCNS_E_INVALID_ARG;
+    *out = NULL;
+    err = tscns_ctx_readers(ctx, &list, &n);
+    if (err != TSCNS_OK)
+        return err;
+    pthread_mutex_lock(&ctx->mu);
+    for (size_t i = 0; i < n; i++) {
+        tscns_card *card = NULL;
+
+        if (reader != NULL && strstr(list[i].name, reader) == NULL)
+            continue;
+        matched++;
+        last_matched = list[i].name;
+        if (!list[i].card_present)
+            continue;
+        present++;
+        err = try_reader(ctx, list[i].name, &card);
+        if (err == TSCNS_OK && serial != NULL && strcmp(card->serial, serial) != 0) {
+            recognised++;
+            tscns_card_close(card);
+            continue;
+        }
+        if (err == TSCNS_OK) {
+            *out = card;
+            break;
+        }
+        if (first == TSCNS_OK) {
+            first = err;
+            memcpy(first_detail, ctx->detail, sizeof(first_detail));
+        }
+    }
+    if (*out != NULL) {
+        ctx->detail[0] = '\0';
+        err = TSCNS_OK;
+    } else if (matched == 0) {
+        ctx_detail(ctx, "no reader matches \"%s\"", reader != NULL ? reader : "");
+        err = TSCNS_E_NO_READER;
+    } else if (present == 0) {
+        ctx_detail(ctx, matched == 1 ? "no card in reader %s" : "no card in any reader%s",
+                   matched == 1 ? last_matched : "");
+        err = TSCNS_E_NO_CARD;
+    } else if (serial != NULL && (first == TSCNS_OK || recognised > 0)) {
+        ctx_detail(ctx, "no card with serial %s is inserted", serial);
+        err = TSCNS_E_NO_CARD;
+    } else {
+        memcpy(ctx->detail, first_detail, sizeof(first_detail));
+        err = first;
+    }
+    pthread_mutex_unlock(&ctx->mu);
+    free(list);
+    return err;
+}

@@ -1,0 +1,84 @@
+/* EF_IDCarta and EF_DatiPersonali: small files readable without the PIN. */
+#include "efs.h"
+
+#include <string.h>
+
+#include "iso7816.h"
+
+/* EF_DatiPersonali is 400 bytes on every known card; leave room for a larger one. */
+#define PERSONAL_MAX 1024
+
+tscns_err efs_read_serial(tscns_card *card, char serial[17])
+{
+    uint8_t buf[16];
+    size_t got = 0;
+    tscns_err err;
+
+    err = handle_select(card, &card->prof->serial);
+    if (err == TSCNS_OK)
+        err = iso_read_binary(&card->ch, 0, buf, sizeof(buf), &got);
+    if (err != TSCNS_OK)
+        return err;
+    if (got != sizeof(buf))
+        return TSCNS_E_BAD_RESPONSE;
+    for (size_t i = 0; i < sizeof(buf); i++)
+        if (buf[i] < '0' || buf[i] > '9')
+            return TSCNS_E_BAD_RESPONSE;
+    memcpy(serial, buf, sizeof(buf));
+    serial[16] = '\0';
+    return TSCNS_OK;
+}
+
+tscns_err tscns_card_serial(tscns_card *card, char serial[17])
+{
+    tscns_err err;
+
+    if (card == NULL || serial == NULL)
+        return TSCNS_E_INVALID_ARG;
+    err = handle_begin(card);
+    if (err != TSCNS_OK)
+        return err;
+    if (!card->have_serial) {
+        int attempt = 0;
+
+        do
+            err = efs_read_serial(card, card->serial);
+        while (handle_retry(card, err, &attempt));
+        if (err == TSCNS_OK)
+            card->have_serial = 1;
+        else
+            handle_detail_sw(card, "reading EF_IDCarta");
+    }
+    if (err == TSCNS_OK)
+        memcpy(serial, card->serial, 17);
+    handle_end(card);
+    return err;
+}
+
+tscns_err tscns_card_personal(tscns_card *card, tscns_personal *out)
+{
+    uint8_t buf[PERSONAL_MAX];
+    size_t got = 0;
+    int attempt = 0;
+    tscns_err err;
+
+    if (card == NULL || out == NULL)
+        return TSCNS_E_INVALID_ARG;
+    err = handle_begin(card);
+    if (err != TSCNS_OK)
+        return err;
+    do {
+        err = handle_select(card, &card->prof->personal);
+        if (err == TSCNS_OK)
+            err = iso_read_binary(&card->ch, 0, buf, sizeof(buf), &got);
+    } while (handle_retry(card, err, &attempt));
+    if (err != TSCNS_OK)
+        handle_detail_sw(card, "reading EF_DatiPersonali");
+    handle_end(card);
+    if (err != TSCNS_OK)
+        return err;
+    err = tscns_parse_personal(buf, got, out);
+    if (err != TSCNS_OK)
+        handle_detail(card, "EF_DatiPersonali is malformed (%zu bytes read)", got);
+    return err;
+}

@@ -1,0 +1,270 @@
+/* The tscns_card object: creation over a transport, locking, state after resets, details. */
+#include "handle.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "efs.h"
+#include "identify.h"
+#include "iso7816.h"
+#include "trace.h"
+
+void handle_hex(const uint8_t *b, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (size_t i = 0; i < len && o + 4 <= cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, i ? " %02X" : "%02X", b[i]);
+}
+
+void handle_detail(tscns_card *card, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(card->detail, sizeof(card->detail), fmt, ap);
+    va_end(ap);
+}
+
+void handle_detail_sw(tscns_card *card, const char *what)
+{
+    handle_detail(card, "%s: card answered %04X (reader %s)", what, card->ch.last_sw, card->reader);
+}
+
+void handle_note_reset(tscns_card *card)
+{
+    trace_event(card->reader, "card reset or reconnected: selection and PIN state gone");
+    handle_selected(card, NULL);
+    card->recheck = 1;
+    if (card->pin_verified)
+        card->pin_lost = 1;
+    card->pin_verified = 0;
+}
+
+/* After a reconnect the reader may hold another card: the serial tells. */
+static tscns_err check_same_card(tscns_card *card)
+{
+    char serial[17];
+    tscns_err err;
+
+    if (!card->recheck || !card->have_serial)
+        return TSCNS_OK;
+    err = efs_read_serial(card, serial);
+    if (err != TSCNS_OK)
+        return err;
+    if (strcmp(serial, card->serial) != 0) {
+        handle_detail(card, "reader %s now holds another card (serial %s, expected %s)",
+                      card->reader, serial, card->serial);
+        return TSCNS_E_CARD_REMOVED;
+    }
+    card->recheck = 0;
+    return TSCNS_OK;
+}
+
+int handle_retry(tscns_card *card, tscns_err err, int *attempt)
+{
+    if (err != TSCNS_E_CARD_RESET)
+        return 0;
+    card->ch.ops->was_reset(card->ch.self);
+    handle_note_reset(card);
+    if ((*attempt)++ != 0)
+        return 0;
+    return check_same_card(card) == TSCNS_OK;
+}
+
+/* The card was pulled: connect again (it may be back, or another card may be there). */
+static tscns_err reconnect(tscns_card *card)
+{
+    uint8_t atr[TSCNS_MAX_ATR];
+    size_t len = sizeof(atr);
+    tscns_err err;
+
+    err = card->ch.ops->connect(card->ch.self, atr, &len);
+    if (err == TSCNS_E_NO_CARD)
+        err = TSCNS_E_CARD_REMOVED;
+    if (err != TSCNS_OK) {
+        handle_detail(card, "no card in reader %s", card->reader);
+        return err;
+    }
+    card->ch.lost = 0;
+    handle_note_reset(card);
+    if (len != card->atr_len || memcmp(atr, card->atr, len) != 0) {
+        handle_detail(card, "reader %s now holds another card", card->reader);
+        card->ch.lost = 1;
+        return TSCNS_E_CARD_REMOVED;
+    }
+    return TSCNS_OK;
+}
+
+tscns_err handle_begin(tscns_card *card)
+{
+    tscns_err err = TSCNS_OK;
+
+    pthread_mutex_lock(&card->mu);
+    if (card->depth++ > 0)
+        return TSCNS_OK;
+    if (card->ch.lost)
+        err = reconnect(card);
+    if (err == TSCNS_OK) {
+        err = card->ch.ops->begin(card->ch.self);
+        if (err == TSCNS_E_CARD_REMOVED)
+            card->ch.lost = 1;
+    }
+    if (err == TSCNS_OK) {
+        /* Another program may have selected other files since our last transaction. */
+        card->cur = NULL;
+        if (card->ch.ops->was_reset(card->ch.self))
+            handle_note_reset(card);
+        err = check_same_card(card);
+        if (err != TSCNS_OK)
+            card->ch.ops->end(card->ch.self);
+    }
+    if (err != TSCNS_OK) {
+        card->depth--;
+        pthread_mutex_unlock(&card->mu);
+    }
+    return err;
+}
+
+void handle_end(tscns_card *card)
+{
+    if (--card->depth == 0)
+        card->ch.ops->end(card->ch.self);
+    pthread_mutex_unlock(&card->mu);
+}
+
+void handle_selected(tscns_card *card, const cardio_loc *loc)
+{
+    card->cur = loc;
+    card->key_df_kept = loc != NULL && loc == &card->prof->key_df;
+}
+
+tscns_err handle_select(tscns_card *card, const cardio_loc *loc)
+{
+    tscns_err err;
+
+    if (card->cur == loc)
+        return TSCNS_OK;
+    handle_selected(card, NULL);
+    err = iso_select(&card->ch, loc, NULL, NULL);
+    if (err == TSCNS_OK)
+        handle_selected(card, loc);
+    return err;
+}
+
+tscns_err handle_open(const tscns_transport_ops *ops, void *self, const char *reader_name,
+                      tscns_card **out, char *detail, size_t detail_cap)
+{
+    pthread_mutexattr_t attr;
+    tscns_card *card;
+    tscns_err err;
+
+    if (out != NULL)
+        *out = NULL;
+    if (ops == NULL || out == NULL) {
+        if (ops != NULL)
+            ops->close(self);
+        return TSCNS_E_INVALID_ARG;
+    }
+    card = calloc(1, sizeof(*card));
+    if (card == NULL || (card->ch.rbuf = malloc(TSCNS_MAX_RESPONSE)) == NULL ||
+        RAND_bytes(card->salt, sizeof(card->salt)) != 1) {
+        if (card != NULL)
+            free(card->ch.rbuf);
+        free(card);
+        ops->close(self);
+        return TSCNS_E_NOMEM;
+    }
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&card->mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+    snprintf(card->reader, sizeof(card->reader), "%s", reader_name ? reader_name : "");
+    card->ch.ops = ops;
+    card->ch.self = self;
+    card->ch.reader = card->reader;
+    card->pin_tries = -1;
+    card->puk_tries = -1;
+
+    card->atr_len = sizeof(card->atr);
+    err = ops->connect(self, card->atr, &card->atr_len);
+    if (err != TSCNS_OK)
+        handle_detail(card, "connecting to the card in %s: %s", card->reader, tscns_strerror(err));
+    else
+        err = identify_card(card);
+    if (err != TSCNS_OK) {
+        trace_event(card->reader, card->detail);
+        if (detail != NULL && detail_cap > 0)
+            snprintf(detail, detail_cap, "%s", card->detail);
+        tscns_card_close(card);
+        return err;
+    }
+    *out = card;
+    return TSCNS_OK;
+}
+
+tscns_err tscns_card_open_transport(const tscns_transport_ops *ops, void *self,
+                                    const char *reader_name, tscns_card **out)
+{
+    return handle_open(ops, self, reader_name, out, NULL, 0);
+}
+
+void tscns_card_close(tscns_card *card)
+{
+    if (card == NULL)
+        return;
+    card->ch.ops->close(card->ch.self);
+    pthread_mutex_destroy(&card->mu);
+    free(card->ch.rbuf);
+    OPENSSL_cleanse(card, sizeof(*card));
+    free(card);
+}
+
+const char *tscns_card_detail(const tscns_card *card)
+{
+    return card != NULL ? card->detail : "";
+}
+
+const char *tscns_card_reader(const tscns_card *card)
+{
+    return card->reader;
+}
+
+const char *tscns_card_family(const tscns_card *card)
+{
+    return card->prof->name;
+}
+
+const char *tscns_card_family_description(const tscns_card *card)
+{
+    return card->prof->description;
+}
+
+const uint8_t *tscns_card_atr(const tscns_card *card, size_t *len)
+{
+    *len = card->atr_len;
+    return card->atr;
+}
+
+tscns_err tscns_card_lock(tscns_card *card)
+{
+    return handle_begin(card);
+}
+
+void tscns_card_unlock(tscns_card *card)
+{
+    handle_end(card);
+}
+
+unsigned long tscns_card_apdu_count(const tscns_card *card)
+{
+    return card->ch.sent;
+}

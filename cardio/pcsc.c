@@ -1,0 +1,330 @@
+/*
+ * PC/SC transport (TESTING.md, "Faults as a client sees them"). Each card keeps its own
+ * context, so that a dead context (pcscd restarted) or a fork() is repaired per card, and a
+ * child never talks through its parent's socket.
+ */
+#include "pcsc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <PCSC/pcsclite.h>
+
+#include "trace.h"
+
+typedef struct pcsc_link {
+    char reader[256];
+    SCARDCONTEXT hctx;
+    int have_ctx;
+    SCARDHANDLE h;
+    int have_card;
+    DWORD proto;
+    pid_t pid;
+    /** Connected at least once: a later connect is a reconnect and the card state is gone. */
+    int ever_connected;
+    /** The next connect is the child's own after fork(): the card itself was not reset. */
+    int forked;
+    int reset_seen;
+    int in_tx;
+} pcsc_link;
+
+tscns_err pcsc_error(LONG rv)
+{
+    switch (rv) {
+    case SCARD_S_SUCCESS:
+        return TSCNS_OK;
+    case SCARD_E_NO_SERVICE:
+    case SCARD_E_SERVICE_STOPPED:
+    case SCARD_E_INVALID_HANDLE:
+        return TSCNS_E_NO_SERVICE;
+    case SCARD_E_NO_READERS_AVAILABLE:
+    case SCARD_E_UNKNOWN_READER:
+    case SCARD_E_READER_UNAVAILABLE:
+        return TSCNS_E_NO_READER;
+    case SCARD_E_NO_SMARTCARD:
+    case SCARD_W_REMOVED_CARD:
+    case SCARD_E_NOT_TRANSACTED:
+        return TSCNS_E_CARD_REMOVED;
+    case SCARD_W_RESET_CARD:
+        return TSCNS_E_CARD_RESET;
+    case SCARD_E_SHARING_VIOLATION:
+        return TSCNS_E_SHARING;
+    case SCARD_E_NO_MEMORY:
+        return TSCNS_E_NOMEM;
+    case SCARD_E_INSUFFICIENT_BUFFER:
+        return TSCNS_E_BAD_RESPONSE;
+    default:
+        return TSCNS_E_COMM;
+    }
+}
+
+int pcsc_context_dead(LONG rv)
+{
+    return rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED ||
+           rv == SCARD_E_INVALID_HANDLE;
+}
+
+static int card_gone(LONG rv)
+{
+    return rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NOT_TRANSACTED ||
+           rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_UNPOWERED_CARD ||
+           rv == SCARD_W_UNRESPONSIVE_CARD;
+}
+
+static void note(const pcsc_link *l, const char *what, LONG rv)
+{
+    char msg[160];
+
+    if (!trace_enabled())
+        return;
+    snprintf(msg, sizeof(msg), "%s: %s (0x%08lX)", what, pcsc_stringify_error(rv),
+             (unsigned long)rv);
+    trace_event(l->reader, msg);
+}
+
+static void drop_card(pcsc_link *l)
+{
+    if (l->have_card)
+        SCardDisconnect(l->h, SCARD_LEAVE_CARD);
+    l->have_card = 0;
+    l->in_tx = 0;
+}
+
+static void drop_context(pcsc_link *l)
+{
+    drop_card(l);
+    if (l->have_ctx)
+        SCardReleaseContext(l->hctx);
+    l->have_ctx = 0;
+}
+
+/* A child after fork() owns nothing of its parent's: forget, never release, those handles. */
+static void check_fork(pcsc_link *l)
+{
+    pid_t now = getpid();
+
+    if (l->pid == now)
+        return;
+    l->pid = now;
+    l->have_card = 0;
+    l->have_ctx = 0;
+    l->in_tx = 0;
+    l->forked = l->ever_connected;
+}
+
+static tscns_err ensure_card(pcsc_link *l)
+{
+    LONG rv = SCARD_S_SUCCESS;
+
+    check_fork(l);
+    if (l->have_card)
+        return TSCNS_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!l->have_ctx) {
+            rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &l->hctx);
+            if (rv != SCARD_S_SUCCESS) {
+                note(l, "SCardEstablishContext", rv);
+                return pcsc_error(rv);
+            }
+            l->have_ctx = 1;
+        }
+        rv = SCardConnect(l->hctx, l->reader, SCARD_SHARE_SHARED,
+                          SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, &l->h, &l->proto);
+        if (rv == SCARD_S_SUCCESS)
+            break;
+        note(l, "SCardConnect", rv);
+        if (!pcsc_context_dead(rv))
+            break;
+        drop_context(l);
+    }
+    if (rv != SCARD_S_SUCCESS)
+        return rv == SCARD_E_NO_SMARTCARD && l->ever_connected ? TSCNS_E_CARD_REMOVED
+               : rv == SCARD_E_NO_SMARTCARD                    ? TSCNS_E_NO_CARD
+                                                               : pcsc_error(rv);
+    l->have_card = 1;
+    if (l->ever_connected && !l->forked)
+        l->reset_seen = 1;
+    l->ever_connected = 1;
+    l->forked = 0;
+    return TSCNS_OK;
+}
+
+/* After SCARD_W_RESET_CARD: the handle works again once reconnected; the card state is gone. */
+static LONG reconnect(pcsc_link *l)
+{
+    LONG rv = SCardReconnect(l->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
+                             SCARD_LEAVE_CARD, &l->proto);
+
+    note(l, "SCardReconnect after reset", rv);
+    if (rv == SCARD_S_SUCCESS)
+        l->reset_seen = 1;
+    return rv;
+}
+
+/* Classify a failed call: repair what can be repaired for the next call. */
+static tscns_err fail(pcsc_link *l, const char *what, LONG rv)
+{
+    note(l, what, rv);
+    if (card_gone(rv)) {
+        drop_card(l);
+        return TSCNS_E_CARD_REMOVED;
+    }
+    if (pcsc_context_dead(rv)) {
+        drop_context(l);
+        return TSCNS_E_NO_SERVICE;
+    }
+    return pcsc_error(rv);
+}
+
+static tscns_err op_connect(void *self, uint8_t *atr, size_t *atr_len)
+{
+    pcsc_link *l = self;
+    BYTE buf[MAX_ATR_SIZE];
+    DWORD blen = sizeof(buf);
+    DWORD state = 0;
+    DWORD proto = 0;
+    LONG rv;
+    tscns_err err;
+
+    err = ensure_card(l);
+    if (err != TSCNS_OK)
+        return err;
+    rv = SCardStatus(l->h, NULL, NULL, &state, &proto, buf, &blen);
+    if (rv == SCARD_W_RESET_CARD && reconnect(l) == SCARD_S_SUCCESS) {
+        blen = sizeof(buf);
+        rv = SCardStatus(l->h, NULL, NULL, &state, &proto, buf, &blen);
+    }
+    if (rv != SCARD_S_SUCCESS)
+        return fail(l, "SCardStatus", rv);
+    if (blen > *atr_len)
+        return TSCNS_E_BAD_RESPONSE;
+    memcpy(atr, buf, blen);
+    *atr_len = blen;
+    return TSCNS_OK;
+}
+
+static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                             size_t *resp_len)
+{
+    pcsc_link *l = self;
+    DWORD rlen = (DWORD)*resp_len;
+    LONG rv;
+    tscns_err err;
+
+    err = ensure_card(l);
+    if (err != TSCNS_OK)
+        return err;
+    rv = SCardTransmit(l->h, l->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1, cmd,
+                       (DWORD)cmd_len, NULL, resp, &rlen);
+    if (rv == SCARD_S_SUCCESS && rlen < 2) {
+        /* No status word: the card went away in the middle of the exchange (vpcd answers so
+         * when the card's socket closes, before pcscd's next poll notices). Even if it is still
+         * there its state is unknown: drop the handle, so the next call reconnects and reports
+         * the PIN state gone. */
+        note(l, "SCardTransmit answered without a status word", rv);
+        drop_card(l);
+        return TSCNS_E_CARD_REMOVED;
+    }
+    if (rv == SCARD_S_SUCCESS) {
+        *resp_len = rlen;
+        return TSCNS_OK;
+    }
+    if (rv == SCARD_W_RESET_CARD) {
+        /* The command was not sent. The caller must select again: report the reset. */
+        if (reconnect(l) != SCARD_S_SUCCESS) {
+            drop_card(l);
+            return TSCNS_E_CARD_REMOVED;
+        }
+        if (l->in_tx && SCardBeginTransaction(l->h) != SCARD_S_SUCCESS)
+            l->in_tx = 0;
+        return TSCNS_E_CARD_RESET;
+    }
+    return fail(l, "SCardTransmit", rv);
+}
+
+static tscns_err op_begin(void *self)
+{
+    pcsc_link *l = self;
+    tscns_err err = TSCNS_E_COMM;
+
+    /* Three rounds: a reset, a reinserted card or a restarted pcscd each cost one. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        LONG rv;
+
+        err = ensure_card(l);
+        if (err != TSCNS_OK)
+            return err;
+        rv = SCardBeginTransaction(l->h);
+        if (rv == SCARD_S_SUCCESS) {
+            l->in_tx = 1;
+            return TSCNS_OK;
+        }
+        if (rv == SCARD_W_RESET_CARD) {
+            if (reconnect(l) != SCARD_S_SUCCESS)
+                drop_card(l);
+            continue;
+        }
+        err = fail(l, "SCardBeginTransaction", rv);
+        if (err != TSCNS_E_CARD_REMOVED && err != TSCNS_E_NO_SERVICE)
+            return err;
+    }
+    return err;
+}
+
+static void op_end(void *self)
+{
+    pcsc_link *l = self;
+
+    check_fork(l);
+    if (l->have_card && l->in_tx)
+        SCardEndTransaction(l->h, SCARD_LEAVE_CARD);
+    l->in_tx = 0;
+}
+
+static int op_was_reset(void *self)
+{
+    pcsc_link *l = self;
+    int r = l->reset_seen;
+
+    l->reset_seen = 0;
+    return r;
+}
+
+static void op_close(void *self)
+{
+    pcsc_link *l = self;
+
+    if (l == NULL)
+        return;
+    if (l->pid == getpid())
+        drop_context(l);
+    free(l);
+}
+
+static const tscns_transport_ops pcsc_ops = {
+    .connect = op_connect,
+    .transmit = op_transmit,
+    .begin = op_begin,
+    .end = op_end,
+    .was_reset = op_was_reset,
+    .close = op_close,
+};
+
+tscns_err pcsc_transport_new(const char *reader, const tscns_transport_ops **ops, void **self)
+{
+    pcsc_link *l = calloc(1, sizeof(*l));
+
+    if (l == NULL)
+        return TSCNS_E_NOMEM;
+    if (strlen(reader) >= sizeof(l->reader)) {
+        free(l);
+        return TSCNS_E_INVALID_ARG;
+    }
+    strcpy(l->reader, reader);
+    l->pid = getpid();
+    *ops = &pcsc_ops;
+    *self = l;
+    return TSCNS_OK;
+}

@@ -1,0 +1,271 @@
+/*
+ * PIN and PUK commands (CARD.md section 5). A value the card rejected is remembered as a salted
+ * SHA-256 digest so it is never sent again on this handle; the values themselves are cleansed.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "handle.h"
+#include "iso7816.h"
+
+enum secret_kind { KIND_PIN = 'P', KIND_PUK = 'K' };
+
+int tscns_pin_format_ok(const char *pin)
+{
+    size_t n;
+
+    if (pin == NULL)
+        return 0;
+    n = strlen(pin);
+    if (n < 5 || n > 8)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (pin[i] < '0' || pin[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int digest(const tscns_card *card, int kind, const char *secret,
+                  uint8_t out[HANDLE_DIGEST_LEN])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t k = (uint8_t)kind;
+    unsigned int n = 0;
+    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(md, card->salt, sizeof(card->salt)) == 1 &&
+             EVP_DigestUpdate(md, &k, 1) == 1 &&
+             EVP_DigestUpdate(md, secret, strlen(secret)) == 1 &&
+             EVP_DigestFinal_ex(md, out, &n) == 1 && n == HANDLE_DIGEST_LEN;
+
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+static int was_rejected(const tscns_card *card, int kind, const char *secret)
+{
+    uint8_t d[HANDLE_DIGEST_LEN];
+    int hit = 0;
+
+    /* Fail closed: if the digest cannot be made, treat the value as rejected. */
+    if (!digest(card, kind, secret, d))
+        return 1;
+    for (size_t i = 0; i < card->n_rejected; i++)
+        if (card->rejected_kind[i] == kind && CRYPTO_memcmp(card->rejected[i], d, sizeof(d)) == 0)
+            hit = 1;
+    OPENSSL_cleanse(d, sizeof(d));
+    return hit;
+}
+
+static void remember_rejected(tscns_card *card, int kind, const char *secret)
+{
+    uint8_t d[HANDLE_DIGEST_LEN];
+
+    if (!digest(card, kind, secret, d))
+        return;
+    /* Full: drop the oldest. Three wrong PINs block the card long before this matters. */
+    if (card->n_rejected == HANDLE_REJECTED_MAX) {
+        memmove(card->rejected[0], card->rejected[1],
+                (HANDLE_REJECTED_MAX - 1) * sizeof(card->rejected[0]));
+        memmove(card->rejected_kind, card->rejected_kind + 1, HANDLE_REJECTED_MAX - 1);
+        card->n_rejected--;
+    }
+    card->rejected_kind[card->n_rejected] = (uint8_t)kind;
+    memcpy(card->rejected[card->n_rejected++], d, sizeof(d));
+    OPENSSL_cleanse(d, sizeof(d));
+}
+
+/* A new PIN makes old PIN rejections meaningless; it could even equal one of them. The PUK did
+ * not change: its rejections stand. */
+static void forget_rejected_pins(tscns_card *card)
+{
+    size_t keep = 0;
+
+    for (size_t i = 0; i < card->n_rejected; i++) {
+        if (card->rejected_kind[i] == KIND_PIN)
+            continue;
+        memmove(card->rejected[keep], card->rejected[i], sizeof(card->rejected[0]));
+        card->rejected_kind[keep++] = card->rejected_kind[i];
+    }
+    OPENSSL_cleanse(card->rejected[keep], (HANDLE_REJECTED_MAX - keep) * sizeof(card->rejected[0]));
+    card->n_rejected = keep;
+}
+
+static void pad8(const char *secret, uint8_t out[8])
+{
+    size_t n = strlen(secret);
+
+    memset(out, 0xFF, 8);
+    memcpy(out, secret, n);
+}
+
+typedef struct pin_op {
+    uint8_t ins;
+    uint8_t ref;
+    int kind; /* what a 63Cx / 6983 answer is about */
+    const char *first;
+    const char *second;
+    const char *what;
+} pin_op;
+
+static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
+{
+    uint8_t data[16];
+    size_t len = op->second != NULL ? 16 : 8;
+    int *counter = op->kind == KIND_PIN ? &card->pin_tries : &card->puk_tries;
+    uint16_t sw = 0;
+    int tries = -1;
+    tscns_err err;
+
+    if (tries_left != NULL)
+        *tries_left = -1;
+    if (!tscns_pin_format_ok(op->first) ||
+        (op->second != NULL && !tscns_pin_format_ok(op->second))) {
+        handle_detail(card, "%s: a PIN or PUK is 5 to 8 digits", op->what);
+        return TSCNS_E_INVALID_ARG;
+    }
+    err = handle_begin(card);
+    if (err != TSCNS_OK)
+        return err;
+    if (was_rejected(card, op->kind, op->first)) {
+        handle_detail(card, "%s: the card rejected this %s before; not sent again", op->what,
+                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        if (tries_left != NULL)
+            *tries_left = *counter;
+        err = TSCNS_E_PIN_REJECTED;
+        goto end;
+    }
+    if (*counter == 0) {
+        handle_detail(card, "%s: the %s is blocked", op->what,
+                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        if (tries_left != NULL)
+            *tries_left = 0;
+        err = op->kind == KIND_PIN ? TSCNS_E_PIN_BLOCKED : TSCNS_E_PUK_BLOCKED;
+        goto end;
+    }
+    if (!loc_is_empty(&card->prof->key_df)) {
+        err = handle_select(card, &card->prof->key_df);
+        if (err != TSCNS_OK) {
+            handle_detail_sw(card, op->what);
+            goto end;
+        }
+    }
+    pad8(op->first, data);
+    if (op->second != NULL)
+        pad8(op->second, data + 8);
+    err = iso_pin_command(&card->ch, op->ins,
+                          op->ins == 0x20 && op->kind == KIND_PUK ? card->prof->puk_ref
+                                                                  : card->prof->pin_ref,
+                          data, len, &sw);
+    OPENSSL_cleanse(data, sizeof(data));
+    /* Never resent after a reset: the card may have counted it. */
+    if (err == TSCNS_E_CARD_RESET) {
+        int no_retry = 1;
+
+        handle_retry(card, err, &no_retry);
+    }
+    if (err != TSCNS_OK)
+        goto end;
+    if (sw == 0x9000) {
+        *counter = -1;
+        if (op->ins != 0x20) {
+            forget_rejected_pins(card);
+            card->pin_tries = -1;
+        }
+        /* RESET RETRY COUNTER leaves the PIN unverified on the cards we know. */
+        if (op->ins == 0x2C)
+            card->pin_verified = 0;
+        if (op->ins == 0x20 && op->kind == KIND_PIN) {
+            card->pin_verified = 1;
+            card->pin_lost = 0;
+        }
+        goto end;
+    }
+    if (apdu_sw_tries(sw, &tries)) {
+        remember_rejected(card, op->kind, op->first);
+        *counter = tries;
+        if (tries_left != NULL)
+            *tries_left = tries;
+        if (op->kind == KIND_PIN)
+            card->pin_verified = 0;
+        handle_detail(card, "%s: wrong %s, %d %s left", op->what,
+                      op->kind == KIND_PIN ? "PIN" : "PUK", tries, tries == 1 ? "try" : "tries");
+        err = TSCNS_E_PIN_INCORRECT;
+        goto end;
+    }
+    if (sw == 0x6983) {
+        *counter = 0;
+        if (tries_left != NULL)
+            *tries_left = 0;
+        handle_detail(card, "%s: the %s is blocked", op->what,
+                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        err = op->kind == KIND_PIN ? TSCNS_E_PIN_BLOCKED : TSCNS_E_PUK_BLOCKED;
+        goto end;
+    }
+    err = apdu_sw_error(sw);
+    handle_detail_sw(card, op->what);
+end:
+    handle_end(card);
+    return err;
+}
+
+tscns_err tscns_card_verify_pin(tscns_card *card, const char *pin, int *tries_left)
+{
+    pin_op op = {.ins = 0x20, .kind = KIND_PIN, .first = pin, .what = "VERIFY PIN"};
+
+    if (card == NULL)
+        return TSCNS_E_INVALID_ARG;
+    return run(card, &op, tries_left);
+}
+
+tscns_err tscns_card_verify_puk(tscns_card *card, const char *puk, int *tries_left)
+{
+    pin_op op = {.ins = 0x20, .kind = KIND_PUK, .first = puk, .what = "VERIFY PUK"};
+
+    if (card == NULL)
+        return TSCNS_E_INVALID_ARG;
+    return run(card, &op, tries_left);
+}
+
+tscns_err tscns_card_change_pin(tscns_card *card, const char *old_pin, const char *new_pin,
+                                int *tries_left)
+{
+    pin_op op = {
+        .ins = 0x24, .kind = KIND_PIN, .first = old_pin, .second = new_pin, .what = "CHANGE PIN"};
+
+    if (card == NULL)
+        return TSCNS_E_INVALID_ARG;
+    return run(card, &op, tries_left);
+}
+
+tscns_err tscns_card_unblock_pin(tscns_card *card, const char *puk, const char *new_pin,
+                                 int *tries_left)
+{
+    pin_op op = {
+        .ins = 0x2C, .kind = KIND_PUK, .first = puk, .second = new_pin, .what = "UNBLOCK PIN"};
+
+    if (card == NULL)
+        return TSCNS_E_INVALID_ARG;
+    return run(card, &op, tries_left);
+}
+
+int tscns_card_pin_verified(tscns_card *card)
+{
+    int v;
+
+    if (card == NULL)
+        return 0;
+    pthread_mutex_lock(&card->mu);
+    /* A reset the transport already saw takes the PIN state away now, not at the next call. */
+    if (card->depth == 0 && card->ch.ops->was_reset(card->ch.self))
+        handle_note_reset(card);
+    v = card->pin_verified;
+    pthread_mutex_unlock(&card->mu);
+    return v;
+}
+
+int tscns_card_pin_tries_known(const tscns_card *card)
+{
+    return card != NULL ? card->pin_tries : -1;
+}

@@ -1,0 +1,125 @@
+/* tscns readers: what PC/SC sees, without opening any card. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hex.h"
+#include "json.h"
+#include "options.h"
+#include "output.h"
+#include "report.h"
+#include "tscns/card.h"
+
+static const char help[] =
+    "Usage: tscns readers [--json]\n\n"
+    "List the smart-card readers, whether each holds a card, and the card family recognised\n"
+    "from its ATR. No command is sent to any card.\n\n"
+    "  --json   print a JSON object {\"readers\": [{name, card_present, atr, family}]}\n";
+
+static int wanted(const struct cli_global *g, const tscns_reader *r)
+{
+    return g->reader == NULL || strstr(r->name, g->reader) != NULL;
+}
+
+static void print_json(const struct cli_global *g, const tscns_reader *list, size_t count)
+{
+    struct json j;
+    char atr[3 * TSCNS_MAX_ATR + 1];
+
+    json_init(&j, stdout);
+    json_begin_object(&j, NULL);
+    json_begin_array(&j, "readers");
+    for (size_t i = 0; i < count; i++) {
+        if (!wanted(g, &list[i]))
+            continue;
+        json_begin_object(&j, NULL);
+        json_string(&j, "name", list[i].name);
+        json_bool(&j, "card_present", list[i].card_present);
+        if (list[i].card_present) {
+            cli_hex(list[i].atr, list[i].atr_len, '\0', atr, sizeof(atr));
+            json_string(&j, "atr", atr);
+        } else {
+            json_null(&j, "atr");
+        }
+        json_string(&j, "family", list[i].family);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_end_object(&j);
+}
+
+static void print_text(const struct cli_global *g, const tscns_reader *list, size_t count)
+{
+    char atr[3 * TSCNS_MAX_ATR + 1];
+
+    for (size_t i = 0; i < count; i++) {
+        if (!wanted(g, &list[i]))
+            continue;
+        printf("%s\n", list[i].name);
+        if (!list[i].card_present) {
+            printf("  no card\n");
+            continue;
+        }
+        cli_hex(list[i].atr, list[i].atr_len, ' ', atr, sizeof(atr));
+        if (list[i].family != NULL)
+            printf("  card: TS-CNS, family %s\n", list[i].family);
+        else
+            printf("  card: not a TS-CNS card this software knows\n");
+        printf("  ATR:  %s\n", atr);
+    }
+}
+
+int cmd_readers(const struct cli_global *global, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+    struct cli_global g = *global;
+    tscns_ctx *ctx = NULL;
+    tscns_reader *list = NULL;
+    size_t count = 0, shown = 0;
+    int json = 0, c, rc;
+    tscns_err err;
+
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = cli_global_option(&g, c, optarg);
+
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken > 0)
+            continue;
+        if (c == 'h')
+            return cli_print_help(help);
+        if (c == 'j')
+            json = 1;
+        else
+            return cli_bad_option("readers", argc, argv);
+    }
+    if (optind < argc)
+        return cli_usage_error("readers", "unexpected argument '%s'", argv[optind]);
+
+    err = tscns_ctx_new(&ctx);
+    if (err == TSCNS_OK)
+        err = tscns_ctx_readers(ctx, &list, &count);
+    if (err != TSCNS_OK) {
+        rc = cli_report(err, ctx, NULL);
+        tscns_ctx_free(ctx);
+        return rc;
+    }
+    for (size_t i = 0; i < count; i++)
+        shown += (size_t)wanted(&g, &list[i]);
+    if (shown == 0) {
+        fprintf(stderr, "tscns: no reader name contains '%s' (see `tscns readers`)\n", g.reader);
+        rc = CLI_NO_CARD;
+    } else {
+        if (json)
+            print_json(&g, list, count);
+        else
+            print_text(&g, list, count);
+        rc = cli_flush_stdout();
+    }
+    free(list);
+    tscns_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,151 @@
+#include "card_key.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/store.h>
+#include <openssl/ui.h>
+
+#include "ossl_report.h"
+#include "pin_input.h"
+#include "uri.h"
+
+/* Next to the installed command: <prefix>/bin/tscns and <prefix>/lib/tscns.so (build tree too). */
+static int provider_path(char *out, size_t size)
+{
+    const char *env = getenv("TSCNS_PROVIDER");
+    char exe[PATH_MAX];
+    ssize_t n;
+    char *slash;
+
+    if (env != NULL && *env != '\0') {
+        snprintf(out, size, "%s", env);
+        return 0;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';
+    n = snprintf(out, size, "%s/../lib/tscns.so", exe);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * OpenSSL may call this again after the card rejected the PIN; a second answer would be the
+ * same PIN or a new prompt in a loop, so the second call gets "no PIN" and the command stops.
+ */
+static int pin_cb(char *buf, int size, int rwflag, void *u)
+{
+    struct card_key *k = u;
+    char pin[CLI_SECRET_MAX];
+    size_t len;
+
+    (void)rwflag;
+    if (k->pin_asked)
+        return -1;
+    k->pin_asked = 1;
+    if (cli_secret_read(k->pin_file, "--pin-file", "Card PIN: ", "PIN", pin, sizeof(pin)) != CLI_OK)
+        return -1;
+    len = strlen(pin);
+    if (len >= (size_t)size) {
+        cli_secret_wipe(pin, sizeof(pin));
+        return -1;
+    }
+    memcpy(buf, pin, len);
+    cli_secret_wipe(pin, sizeof(pin));
+    return (int)len;
+}
+
+static EVP_PKEY *load_key(struct card_key *k, const char *uri)
+{
+    UI_METHOD *ui = UI_UTIL_wrap_read_pem_callback(pin_cb, 0);
+    OSSL_STORE_CTX *store = NULL;
+    EVP_PKEY *pkey = NULL;
+
+    if (ui == NULL)
+        return NULL;
+    store = OSSL_STORE_open_ex(uri, k->libctx, NULL, ui, k, NULL, NULL, NULL);
+    /* Saying we want the private key is what makes the provider verify the PIN at load. */
+    if (store != NULL && !OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY)) {
+        OSSL_STORE_close(store);
+        store = NULL;
+    }
+    while (store != NULL && pkey == NULL && !OSSL_STORE_eof(store)) {
+        OSSL_STORE_INFO *info = OSSL_STORE_load(store);
+
+        if (info == NULL) {
+            if (OSSL_STORE_error(store))
+                break;
+            continue;
+        }
+        if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+            pkey = OSSL_STORE_INFO_get1_PKEY(info);
+        OSSL_STORE_INFO_free(info);
+    }
+    OSSL_STORE_close(store);
+    UI_destroy_method(ui);
+    return pkey;
+}
+
+int card_key_open(struct card_key *k, const struct cli_global *g, const char *serial,
+                  const char *pin_file)
+{
+    char path[PATH_MAX + 32], uri[1024];
+
+    memset(k, 0, sizeof(*k));
+    k->pin_file = pin_file;
+    if (provider_path(path, sizeof(path)) != 0) {
+        fprintf(stderr, "tscns extend: cannot locate the tscns provider: set TSCNS_PROVIDER to "
+                        "the path of tscns.so\n");
+        return CLI_INTERNAL;
+    }
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr,
+                "tscns extend: the tscns provider is not at %s: set TSCNS_PROVIDER to "
+                "the path of tscns.so\n",
+                path);
+        return CLI_FILE_ERROR;
+    }
+    k->libctx = OSSL_LIB_CTX_new();
+    if (k->libctx == NULL)
+        return CLI_INTERNAL;
+    k->deflt = OSSL_PROVIDER_load(k->libctx, "default");
+    k->tscns = OSSL_PROVIDER_load(k->libctx, path);
+    if (k->deflt == NULL || k->tscns == NULL) {
+        ossl_report("loading the OpenSSL providers");
+        card_key_close(k);
+        return CLI_INTERNAL;
+    }
+    if (cli_key_uri(g->reader, serial, uri, sizeof(uri)) != 0) {
+        fprintf(stderr, "tscns extend: the reader name is too long for a key URI\n");
+        card_key_close(k);
+        return CLI_USAGE;
+    }
+    k->pkey = load_key(k, uri);
+    if (k->pkey == NULL) {
+        ossl_report("opening the card key");
+        card_key_close(k);
+        return CLI_CARD_ERROR;
+    }
+    return CLI_OK;
+}
+
+void card_key_close(struct card_key *k)
+{
+    EVP_PKEY_free(k->pkey);
+    k->pkey = NULL;
+    if (k->tscns != NULL)
+        OSSL_PROVIDER_unload(k->tscns);
+    if (k->deflt != NULL)
+        OSSL_PROVIDER_unload(k->deflt);
+    k->tscns = k->deflt = NULL;
+    OSSL_LIB_CTX_free(k->libctx);
+    k->libctx = NULL;
+}

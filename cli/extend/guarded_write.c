@@ -1,0 +1,182 @@
+#include "guarded_write.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pin_input.h"
+#include "progress.h"
+#include "report.h"
+
+static void restore_advice(const struct write_job *j)
+{
+    if (j->backup_path == NULL)
+        return;
+    fprintf(stderr, "tscns extend: the card's previous certificate is saved in %s\n",
+            j->backup_path);
+    fprintf(stderr, "tscns extend: put the card back in the reader and restore it with:\n");
+    if (j->reader != NULL)
+        fprintf(stderr, "    tscns extend restore '%s' --serial %s --reader '%s'\n", j->backup_path,
+                j->serial, j->reader);
+    else
+        fprintf(stderr, "    tscns extend restore '%s' --serial %s\n", j->backup_path, j->serial);
+}
+
+static void say_write_error(const struct write_job *j, tscns_err err)
+{
+    const char *detail = tscns_card_detail(j->card);
+
+    switch (err) {
+    case TSCNS_E_SECURITY:
+        fprintf(stderr,
+                "tscns extend: the card refused the write: security status not satisfied "
+                "(6982); its access rule for the certificate file%s is not satisfied\n",
+                j->no_puk ? " (the PUK, skipped with --no-puk)" : "");
+        break;
+    case TSCNS_E_MISMATCH:
+        fprintf(stderr, "tscns extend: the card's read-back differs from what was written\n");
+        break;
+    case TSCNS_E_CARD_REMOVED:
+    case TSCNS_E_NO_CARD:
+        fprintf(stderr, "tscns extend: the card was removed during the write\n");
+        break;
+    default:
+        fprintf(stderr, "tscns extend: the write failed: %s%s%s%s\n", tscns_strerror(err),
+                *detail != '\0' ? " (" : "", detail, *detail != '\0' ? ")" : "");
+        break;
+    }
+}
+
+static int verify_puk(const struct write_job *j, const char *puk)
+{
+    char words[64];
+    int tries = -1;
+    tscns_err err;
+
+    progress("verifying the PUK (the certificate file's access rule)");
+    err = tscns_card_verify_puk(j->card, puk, &tries);
+    switch (err) {
+    case TSCNS_OK:
+        progress("PUK accepted");
+        return CLI_OK;
+    case TSCNS_E_PIN_INCORRECT:
+        fprintf(stderr,
+                "tscns extend: the card rejected the PUK: %s. It is not tried again. Nothing was "
+                "written.\n",
+                cli_tries_words(tries, words, sizeof(words)));
+        if (tries == 1)
+            fprintf(stderr, "tscns extend: one more wrong PUK makes the card's PIN unrecoverable "
+                            "for good\n");
+        return CLI_WRONG_PIN;
+    case TSCNS_E_PUK_BLOCKED:
+        fprintf(stderr, "tscns extend: the PUK is blocked: the certificate cannot be written. "
+                        "Nothing was written.\n");
+        return CLI_BLOCKED;
+    default:
+        fprintf(stderr, "tscns extend: nothing was written.\n");
+        return cli_report(err, NULL, j->card);
+    }
+}
+
+/* The PUK was accepted once; after a reset the same accepted value may be sent again. */
+static tscns_err write_back(const struct write_job *j, const char *puk)
+{
+    tscns_err err = tscns_card_write_certificate(j->card, j->old_der, j->old_len);
+
+    if (err == TSCNS_E_SECURITY && puk != NULL) {
+        int tries = -1;
+
+        progress("the card lost the PUK state; verifying the accepted PUK again");
+        err = tscns_card_verify_puk(j->card, puk, &tries);
+        if (err == TSCNS_OK)
+            err = tscns_card_write_certificate(j->card, j->old_der, j->old_len);
+    }
+    return err;
+}
+
+static int roll_back(const struct write_job *j, tscns_err first, const char *puk)
+{
+    tscns_err err;
+
+    if (j->old_der == NULL) {
+        fprintf(stderr, "tscns extend: the card held no readable certificate before, so there "
+                        "is nothing to write back\n");
+        restore_advice(j);
+        return cli_exit_code(first);
+    }
+    progress("rolling back: writing the previous certificate back and reading it back");
+    err = write_back(j, puk);
+    if (err == TSCNS_OK) {
+        fprintf(stderr, "tscns extend: the previous certificate is back on the card and verified "
+                        "byte for byte; the card is as before\n");
+        if (j->backup_path != NULL)
+            fprintf(stderr, "tscns extend: (its backup stays in %s)\n", j->backup_path);
+        return cli_exit_code(first);
+    }
+    if (first == TSCNS_E_SECURITY && err == TSCNS_E_SECURITY) {
+        fprintf(stderr, "tscns extend: the card refused every write, so its certificate was not "
+                        "changed\n");
+        if (j->backup_path != NULL)
+            fprintf(stderr, "tscns extend: (a backup was made anyway: %s)\n", j->backup_path);
+        return cli_exit_code(first);
+    }
+    if (err == TSCNS_E_CARD_REMOVED || err == TSCNS_E_NO_CARD)
+        fprintf(stderr, "tscns extend: the card is no longer in the reader, so the previous "
+                        "certificate could not be written back\n");
+    else
+        fprintf(stderr, "tscns extend: the previous certificate could not be written back: %s\n",
+                tscns_strerror(err));
+    restore_advice(j);
+    return cli_exit_code(first);
+}
+
+int guarded_write(const struct write_job *j)
+{
+    char puk[CLI_SECRET_MAX];
+    int have_puk = 0, rc;
+    tscns_err err;
+
+    if (!j->no_puk) {
+        rc = cli_secret_read(j->puk_file, "--puk-file", "Card PUK (8 digits): ", "PUK", puk,
+                             sizeof(puk));
+        if (rc != CLI_OK) {
+            fprintf(stderr, "tscns extend: nothing was written.\n");
+            return rc;
+        }
+        if (!tscns_pin_format_ok(puk)) {
+            cli_secret_wipe(puk, sizeof(puk));
+            fprintf(stderr, "tscns extend: a PUK is 5 to 8 digits; nothing was sent to the card "
+                            "and nothing was written.\n");
+            return CLI_USAGE;
+        }
+        have_puk = 1;
+    }
+
+    /* One transaction from the PUK to the read-back: no other program can come in between. */
+    err = tscns_card_lock(j->card);
+    if (err != TSCNS_OK) {
+        if (have_puk)
+            cli_secret_wipe(puk, sizeof(puk));
+        fprintf(stderr, "tscns extend: nothing was written.\n");
+        return cli_report(err, NULL, j->card);
+    }
+    if (have_puk) {
+        rc = verify_puk(j, puk);
+        if (rc != CLI_OK)
+            goto end;
+    }
+    progress("writing %zu bytes with UPDATE BINARY, then reading them back", j->new_len);
+    err = tscns_card_write_certificate(j->card, j->new_der, j->new_len);
+    if (err == TSCNS_OK) {
+        progress("read-back matches byte for byte: the card holds the new certificate");
+        rc = CLI_OK;
+        goto end;
+    }
+    say_write_error(j, err);
+    rc = roll_back(j, err, have_puk ? puk : NULL);
+end:
+    tscns_card_unlock(j->card);
+    if (have_puk)
+        cli_secret_wipe(puk, sizeof(puk));
+    return rc;
+}

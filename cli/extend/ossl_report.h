@@ -1,0 +1,11 @@
+/**
+ * @file ossl_report.h
+ * @brief OpenSSL's error queue in words on stderr (the provider's reasons name the card).
+ */
+#ifndef TSCNS_CLI_EXTEND_OSSL_REPORT_H
+#define TSCNS_CLI_EXTEND_OSSL_REPORT_H
+
+/** "tscns extend: WHAT: reason (detail)" per queued error, oldest first; empties the queue. */
+void ossl_report(const char *what);
+
+#endif

@@ -1,0 +1,106 @@
+#include "pin_common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pin_input.h"
+#include "report.h"
+#include "tscns/card.h"
+
+int pin_read_secret(enum secret_kind kind, const char *file, char *buf, size_t size)
+{
+    const char *what = kind == SECRET_PUK ? "PUK" : "PIN";
+    int rc;
+
+    rc = cli_secret_read(file, kind == SECRET_PUK ? "--puk-file" : "--pin-file",
+                         kind == SECRET_PUK ? "PUK: " : "PIN: ", what, buf, size);
+    if (rc != CLI_OK)
+        return rc;
+    if (!tscns_pin_format_ok(buf)) {
+        cli_secret_wipe(buf, size);
+        fprintf(stderr,
+                "tscns: that is not a %s: a %s is 5 to 8 digits (nothing was sent to the card)\n",
+                what, what);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int pin_read_new(const char *file, char *buf, size_t size)
+{
+    char again[CLI_SECRET_MAX];
+    int rc;
+
+    rc = cli_secret_read(file, "--new-pin-file", "New PIN (5 to 8 digits): ", "new PIN", buf, size);
+    if (rc != CLI_OK)
+        return rc;
+    if (!tscns_pin_format_ok(buf)) {
+        cli_secret_wipe(buf, size);
+        fprintf(stderr, "tscns: the new PIN must be 5 to 8 digits (nothing was sent to the "
+                        "card)\n");
+        return CLI_USAGE;
+    }
+    if (file != NULL)
+        return CLI_OK;
+    rc = cli_secret_read(NULL, "--new-pin-file", "Repeat the new PIN: ", "new PIN", again,
+                         sizeof(again));
+    if (rc == CLI_OK && strcmp(buf, again) != 0) {
+        fprintf(stderr, "tscns: the two new PINs differ (nothing was sent to the card)\n");
+        rc = CLI_USAGE;
+    }
+    cli_secret_wipe(again, sizeof(again));
+    if (rc != CLI_OK)
+        cli_secret_wipe(buf, size);
+    return rc;
+}
+
+static int puk_failure(tscns_err err, int tries)
+{
+    char words[64];
+
+    if ((err == TSCNS_E_PIN_INCORRECT && tries == 0) || err == TSCNS_E_PIN_BLOCKED ||
+        err == TSCNS_E_PUK_BLOCKED) {
+        fprintf(stderr, "tscns: PUK blocked: the PIN of this card can never be unblocked; "
+                        "ask the issuer for a new card\n");
+        return CLI_BLOCKED;
+    }
+    fprintf(stderr, "tscns: wrong PUK: %s — after 0 the card can never be unblocked\n",
+            cli_tries_words(tries, words, sizeof(words)));
+    return CLI_WRONG_PIN;
+}
+
+static int pin_failure(tscns_err err, int tries)
+{
+    char words[64];
+
+    if (err == TSCNS_E_PUK_BLOCKED) {
+        fprintf(stderr, "tscns: PIN and PUK blocked: the card's key can never be used again\n");
+        return CLI_BLOCKED;
+    }
+
+    if ((err == TSCNS_E_PIN_INCORRECT && tries == 0) || err == TSCNS_E_PIN_BLOCKED) {
+        fprintf(stderr, "tscns: PIN blocked: unblock it with `tscns pin unblock` (needs the "
+                        "PUK)\n");
+        return CLI_BLOCKED;
+    }
+    fprintf(stderr, "tscns: wrong PIN: %s\n", cli_tries_words(tries, words, sizeof(words)));
+    if (tries == 1)
+        fprintf(stderr, "tscns: one more wrong PIN blocks the card's PIN\n");
+    return CLI_WRONG_PIN;
+}
+
+int pin_report_failure(const struct cli_session *s, tscns_err err, int tries, enum secret_kind kind)
+{
+    switch (err) {
+    case TSCNS_E_PIN_INCORRECT:
+    case TSCNS_E_PIN_BLOCKED:
+    case TSCNS_E_PUK_BLOCKED:
+        return kind == SECRET_PUK ? puk_failure(err, tries) : pin_failure(err, tries);
+    case TSCNS_E_PIN_REJECTED:
+        fprintf(stderr, "tscns: not sent: the card already rejected this %s\n",
+                kind == SECRET_PUK ? "PUK" : "PIN");
+        return CLI_WRONG_PIN;
+    default:
+        return cli_session_fail(s, err);
+    }
+}

@@ -1,0 +1,178 @@
+#include "pin_input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+
+void cli_secret_wipe(char *buf, size_t size)
+{
+    OPENSSL_cleanse(buf, size);
+}
+
+/*
+ * Read one line byte by byte, so nothing after the newline is consumed and no stdio buffer
+ * keeps a copy of the secret. With @p wait_mask, each byte is first awaited with pselect()
+ * under that mask: the prompt's signals are blocked everywhere else, so a Ctrl-C can only
+ * arrive while waiting and never slips in just before a read that would then block.
+ * Returns the length, -1 on a read error, -2 if the line does not fit, -3 if interrupted.
+ */
+static long read_line(int fd, char *buf, size_t size, const sigset_t *wait_mask)
+{
+    size_t n = 0;
+
+    for (;;) {
+        char c;
+        ssize_t r;
+
+        if (wait_mask != NULL) {
+            fd_set readable;
+
+            FD_ZERO(&readable);
+            FD_SET(fd, &readable);
+            if (pselect(fd + 1, &readable, NULL, NULL, NULL, wait_mask) < 0) {
+                if (errno == EINTR)
+                    return -3;
+                return -1;
+            }
+        }
+        r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            return -3;
+        if (r < 0)
+            return -1;
+        if (r == 0 || c == '\n')
+            break;
+        if (n + 1 >= size)
+            return -2;
+        buf[n++] = c;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    return (long)n;
+}
+
+static int from_file(const char *file, const char *what, char *buf, size_t size)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    long n;
+
+    if (fd < 0) {
+        fprintf(stderr, "tscns: cannot read the %s file %s: %s\n", what, file, strerror(errno));
+        return CLI_FILE_ERROR;
+    }
+    n = read_line(fd, buf, size, NULL);
+    close(fd);
+    if (n == -2) {
+        fprintf(stderr, "tscns: the first line of %s is too long to be a %s\n", file, what);
+        return CLI_USAGE;
+    }
+    if (n < 0) {
+        fprintf(stderr, "tscns: cannot read the %s file %s: %s\n", what, file, strerror(errno));
+        return CLI_FILE_ERROR;
+    }
+    if (n == 0) {
+        fprintf(stderr, "tscns: the %s file %s is empty\n", what, file);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static volatile sig_atomic_t caught_signal;
+
+static void on_signal(int sig)
+{
+    caught_signal = sig;
+}
+
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_PROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+static int from_tty(const char *prompt, const char *what, const char *option, char *buf,
+                    size_t size)
+{
+    struct sigaction sa, old[N_PROMPT_SIGNALS];
+    sigset_t blocked, original, wait_mask;
+    struct termios saved, quiet;
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    long n;
+
+    if (fd < 0 || tcgetattr(fd, &saved) != 0) {
+        if (fd >= 0)
+            close(fd);
+        fprintf(stderr, "tscns: no terminal to ask for the %s on: give it with %s FILE\n", what,
+                option);
+        return CLI_USAGE;
+    }
+
+    /* A Ctrl-C must end the wait so the terminal gets its echo back before the process dies. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&blocked);
+    caught_signal = 0;
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++) {
+        sigaction(prompt_signals[i], &sa, &old[i]);
+        sigaddset(&blocked, prompt_signals[i]);
+    }
+    sigprocmask(SIG_BLOCK, &blocked, &original);
+    wait_mask = original;
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigdelset(&wait_mask, prompt_signals[i]);
+
+    quiet = saved;
+    quiet.c_lflag &= (tcflag_t)~ECHO;
+    quiet.c_lflag |= ECHONL;
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+    if (write(fd, prompt, strlen(prompt)) < 0)
+        n = -1;
+    else
+        n = read_line(fd, buf, size, &wait_mask);
+    tcsetattr(fd, TCSAFLUSH, &saved);
+    close(fd);
+
+    /* A signal that came after the last wait is delivered to on_signal() here. */
+    sigprocmask(SIG_SETMASK, &original, NULL);
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaction(prompt_signals[i], &old[i], NULL);
+    if (caught_signal != 0) {
+        cli_secret_wipe(buf, size);
+        raise(caught_signal);
+        return CLI_USAGE;
+    }
+    if (n == -2) {
+        fprintf(stderr, "tscns: that is too long to be a %s\n", what);
+        return CLI_USAGE;
+    }
+    if (n < 0) {
+        fprintf(stderr, "tscns: cannot read the %s from the terminal\n", what);
+        return CLI_USAGE;
+    }
+    if (n == 0) {
+        fprintf(stderr, "tscns: no %s given: nothing sent to the card\n", what);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_secret_read(const char *file, const char *option, const char *prompt, const char *what,
+                    char *buf, size_t size)
+{
+    int rc;
+
+    buf[0] = '\0';
+    rc =
+        file != NULL ? from_file(file, what, buf, size) : from_tty(prompt, what, option, buf, size);
+    if (rc != CLI_OK)
+        cli_secret_wipe(buf, size);
+    return rc;
+}

@@ -1,0 +1,100 @@
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_exit_code(tscns_err err)
+{
+    switch (err) {
+    case TSCNS_OK:
+        return CLI_OK;
+    case TSCNS_E_INVALID_ARG:
+    case TSCNS_E_CANCELLED:
+        return CLI_USAGE;
+    case TSCNS_E_NO_SERVICE:
+    case TSCNS_E_NO_READER:
+    case TSCNS_E_NO_CARD:
+    case TSCNS_E_CARD_REMOVED:
+    case TSCNS_E_SHARING:
+        return CLI_NO_CARD;
+    case TSCNS_E_PIN_INCORRECT:
+    case TSCNS_E_PIN_REJECTED:
+        return CLI_WRONG_PIN;
+    case TSCNS_E_PIN_BLOCKED:
+    case TSCNS_E_PUK_BLOCKED:
+        return CLI_BLOCKED;
+    case TSCNS_E_NOMEM:
+    case TSCNS_E_INTERNAL:
+        return CLI_INTERNAL;
+    case TSCNS_E_CARD_RESET:
+    case TSCNS_E_UNKNOWN_CARD:
+    case TSCNS_E_CONTACTLESS:
+    case TSCNS_E_COMM:
+    case TSCNS_E_BAD_RESPONSE:
+    case TSCNS_E_NOT_FOUND:
+    case TSCNS_E_SECURITY:
+    case TSCNS_E_CARD_STATUS:
+    case TSCNS_E_TOO_LARGE:
+    case TSCNS_E_MISMATCH:
+        return CLI_CARD_ERROR;
+    }
+    return CLI_INTERNAL;
+}
+
+/*
+ * What a person can do next, where cardio's message says what is wrong but not how to fix it
+ * on this system.
+ */
+static const char *hint(tscns_err err)
+{
+    switch (err) {
+    case TSCNS_E_NO_SERVICE:
+        return "start it with `systemctl start pcscd.socket` (or run `pcscd`)";
+    case TSCNS_E_NO_READER:
+        return "plug in a smart-card reader, or check --reader against `tscns readers`";
+    case TSCNS_E_NO_CARD:
+        return "insert the card, or check --reader and --serial";
+    case TSCNS_E_SHARING:
+        return "close the program that holds the card, then try again";
+    default:
+        return NULL;
+    }
+}
+
+int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
+{
+    const char *msg = tscns_strerror(err);
+    const char *detail = NULL;
+    const char *h = hint(err);
+
+    if (card != NULL)
+        detail = tscns_card_detail(card);
+    if ((detail == NULL || *detail == '\0') && ctx != NULL)
+        detail = tscns_ctx_detail(ctx);
+
+    /* Some details already begin with the general message: say it once. */
+    if (detail == NULL || *detail == '\0')
+        fprintf(stderr, "tscns: %s\n", msg);
+    else if (strncmp(detail, msg, strlen(msg)) == 0)
+        fprintf(stderr, "tscns: %s\n", detail);
+    else
+        fprintf(stderr, "tscns: %s (%s)\n", msg, detail);
+    if (h != NULL)
+        fprintf(stderr, "tscns: %s\n", h);
+    return cli_exit_code(err);
+}
+
+const char *cli_tries_words(int tries, char *buf, size_t size)
+{
+    if (tries < 0)
+        snprintf(buf, size, "the card did not say how many tries are left");
+    else if (tries == 0)
+        snprintf(buf, size, "no tries left");
+    else if (tries == 1)
+        snprintf(buf, size, "1 try left");
+    else
+        snprintf(buf, size, "%d tries left", tries);
+    return buf;
+}

@@ -1,0 +1,169 @@
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "card_cache.h"
+#include "errors.h"
+
+typedef struct entry {
+    struct entry *next;
+    char *reader; /* as asked for; NULL = any */
+    char *serial; /* as asked for; NULL = any */
+    tscns_card *card;
+    int pin_source_rejected;
+} entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static entry *entries;
+static tscns_ctx *ctx;
+static pid_t owner;
+static int holders;
+
+static int same(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static void free_entries(int close_cards)
+{
+    entry *e, *next;
+
+    for (e = entries; e != NULL; e = next) {
+        next = e->next;
+        if (close_cards)
+            tscns_card_close(e->card);
+        OPENSSL_free(e->reader);
+        OPENSSL_free(e->serial);
+        OPENSSL_free(e);
+    }
+    entries = NULL;
+}
+
+/*
+ * After fork() the child must not talk through the parent's PC/SC handles: closing them would
+ * disconnect the parent's card. The child forgets them (a small one-off leak) and reopens.
+ * Called with the lock held.
+ */
+static void forget_if_forked(void)
+{
+    if (owner == getpid())
+        return;
+    if (owner != 0) {
+        free_entries(0);
+        ctx = NULL;
+    }
+    owner = getpid();
+}
+
+void tscns_cache_hold(void)
+{
+    pthread_mutex_lock(&lock);
+    holders++;
+    pthread_mutex_unlock(&lock);
+}
+
+void tscns_cache_release(void)
+{
+    pthread_mutex_lock(&lock);
+    if (--holders == 0) {
+        forget_if_forked();
+        free_entries(1);
+        tscns_ctx_free(ctx);
+        ctx = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static entry *find(const char *reader, const char *serial)
+{
+    entry *e;
+
+    for (e = entries; e != NULL; e = e->next)
+        if (same(e->reader, reader) && same(e->serial, serial))
+            return e;
+    return NULL;
+}
+
+static entry *find_card(const tscns_card *card)
+{
+    entry *e;
+
+    for (e = entries; e != NULL; e = e->next)
+        if (e->card == card)
+            return e;
+    return NULL;
+}
+
+tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const char *serial)
+{
+    entry *e;
+    tscns_card *card = NULL;
+    tscns_err err;
+
+    pthread_mutex_lock(&lock);
+    forget_if_forked();
+    if ((e = find(reader, serial)) != NULL) {
+        card = e->card;
+        goto end;
+    }
+    if (ctx == NULL && (err = tscns_ctx_new(&ctx)) != TSCNS_OK) {
+        tscns_raise_card(prov, err, NULL, NULL, -1);
+        goto end;
+    }
+    err = tscns_card_open(ctx, reader, serial, &card);
+    if (err != TSCNS_OK) {
+        if (err == TSCNS_E_NO_CARD && reader != NULL)
+            tscns_raise(prov, TSCNS_R_NO_CARD, "no card%s%s in reader %s (%s)",
+                        serial != NULL ? " with serial " : "", serial != NULL ? serial : "", reader,
+                        tscns_ctx_detail(ctx));
+        else
+            tscns_raise_card(prov, err, NULL, ctx, -1);
+        card = NULL;
+        goto end;
+    }
+    if ((e = OPENSSL_zalloc(sizeof(*e))) == NULL ||
+        (reader != NULL && (e->reader = OPENSSL_strdup(reader)) == NULL) ||
+        (serial != NULL && (e->serial = OPENSSL_strdup(serial)) == NULL)) {
+        if (e != NULL)
+            OPENSSL_free(e->reader);
+        OPENSSL_free(e);
+        tscns_card_close(card);
+        card = NULL;
+        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
+        goto end;
+    }
+    e->card = card;
+    e->next = entries;
+    entries = e;
+    tscns_prov_debug(prov, "opened card in \"%s\" (%s)", tscns_card_reader(card),
+                     tscns_card_family(card));
+end:
+    pthread_mutex_unlock(&lock);
+    return card;
+}
+
+void tscns_cache_mark_pin_source_rejected(const tscns_card *card)
+{
+    entry *e;
+
+    pthread_mutex_lock(&lock);
+    if ((e = find_card(card)) != NULL)
+        e->pin_source_rejected = 1;
+    pthread_mutex_unlock(&lock);
+}
+
+int tscns_cache_pin_source_rejected(const tscns_card *card)
+{
+    entry *e;
+    int r = 0;
+
+    pthread_mutex_lock(&lock);
+    if ((e = find_card(card)) != NULL)
+        r = e->pin_source_rejected;
+    pthread_mutex_unlock(&lock);
+    return r;
+}

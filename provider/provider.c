@@ -1,0 +1,235 @@
+/*
+ * Entry point of tscns.so: reads the configuration, registers the algorithm tables, and does
+ * nothing else. Loading the provider makes no PC/SC call and builds no library context; both
+ * happen on first use of a cns: object.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include "card_cache.h"
+#include "errors.h"
+#include "provider.h"
+
+#define TSCNS_PROV_NAME "tscns: TS-CNS smart card provider"
+#define TSCNS_PROV_VERSION "0.1.0"
+
+static OSSL_FUNC_provider_teardown_fn prov_teardown;
+static OSSL_FUNC_provider_gettable_params_fn prov_gettable_params;
+static OSSL_FUNC_provider_get_params_fn prov_get_params;
+static OSSL_FUNC_provider_query_operation_fn prov_query_operation;
+static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
+
+/* The core's dispatch table lives as long as the provider; the software context needs it. */
+static const OSSL_DISPATCH *core_in;
+
+#define RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
+
+static const OSSL_ALGORITHM store_algs[] = {
+    {"cns", "provider=tscns", tscns_store_functions, "TS-CNS card objects (cns: URIs)"},
+    {NULL, NULL, NULL, NULL}};
+static const OSSL_ALGORITHM keymgmt_algs[] = {
+    {RSA_NAMES, "provider=tscns", tscns_rsa_keymgmt_functions, "RSA key on a TS-CNS card"},
+    {NULL, NULL, NULL, NULL}};
+static const OSSL_ALGORITHM signature_algs[] = {
+    {RSA_NAMES, "provider=tscns", tscns_rsa_signature_functions,
+     "RSA PKCS#1 v1.5 and PSS signatures by a TS-CNS card"},
+    {NULL, NULL, NULL, NULL}};
+static const OSSL_ALGORITHM decoder_algs[] = {{RSA_NAMES, "provider=tscns,input=pem",
+                                               tscns_keyref_decoder_functions,
+                                               "PEM TSCNS KEY REFERENCE to a card key"},
+                                              {NULL, NULL, NULL, NULL}};
+
+OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov)
+{
+    OSSL_LIB_CTX *ctx;
+
+    pthread_mutex_lock(&prov->sw_lock);
+    if (prov->sw_libctx == NULL) {
+        prov->sw_libctx = OSSL_LIB_CTX_new_from_dispatch(prov->handle, core_in);
+        if (prov->sw_libctx != NULL &&
+            (prov->sw_default = OSSL_PROVIDER_load(prov->sw_libctx, "default")) == NULL) {
+            OSSL_LIB_CTX_free(prov->sw_libctx);
+            prov->sw_libctx = NULL;
+        }
+    }
+    ctx = prov->sw_libctx;
+    pthread_mutex_unlock(&prov->sw_lock);
+    if (ctx == NULL)
+        tscns_raise(prov, TSCNS_R_SOFTWARE,
+                    "cannot load the default provider for the software "
+                    "parts");
+    return ctx;
+}
+
+void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (prov == NULL || !prov->debug)
+        return;
+    va_start(ap, fmt);
+    fputs("tscns: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void prov_free(tscns_prov *prov)
+{
+    if (prov == NULL)
+        return;
+    OSSL_PROVIDER_unload(prov->sw_default);
+    OSSL_LIB_CTX_free(prov->sw_libctx);
+    pthread_mutex_destroy(&prov->sw_lock);
+    OPENSSL_free(prov->reader);
+    OPENSSL_free(prov->serial);
+    OPENSSL_free(prov->pin_source);
+    OPENSSL_free(prov);
+}
+
+static void prov_teardown(void *provctx)
+{
+    prov_free(provctx);
+    tscns_cache_release();
+}
+
+static const OSSL_PARAM *prov_gettable_params(void *provctx)
+{
+    static const OSSL_PARAM gettable[] = {OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+                                          OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+                                          OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+                                          OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+                                          OSSL_PARAM_END};
+
+    (void)provctx;
+    return gettable;
+}
+
+static int prov_get_params(void *provctx, OSSL_PARAM params[])
+{
+    OSSL_PARAM *p;
+
+    (void)provctx;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_NAME))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_VERSION))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO)) != NULL &&
+        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_VERSION))
+        return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) != NULL &&
+        !OSSL_PARAM_set_int(p, 1))
+        return 0;
+    return 1;
+}
+
+static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_id, int *no_cache)
+{
+    (void)provctx;
+    *no_cache = 0;
+    switch (operation_id) {
+    case OSSL_OP_STORE:
+        return store_algs;
+    case OSSL_OP_KEYMGMT:
+        return keymgmt_algs;
+    case OSSL_OP_SIGNATURE:
+        return signature_algs;
+    case OSSL_OP_DECODER:
+        return decoder_algs;
+    default:
+        return NULL;
+    }
+}
+
+static const OSSL_ITEM *prov_get_reason_strings(void *provctx)
+{
+    (void)provctx;
+    return tscns_reason_strings();
+}
+
+static const OSSL_DISPATCH prov_functions[] = {
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))prov_teardown},
+    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))prov_gettable_params},
+    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))prov_get_params},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))prov_query_operation},
+    {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))prov_get_reason_strings},
+    {0, NULL}};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL && *s != '\0' ? OPENSSL_strdup(s) : NULL;
+}
+
+/* The provider section of openssl.cnf: reader, serial, pin-source, debug. */
+static int read_config(tscns_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
+{
+    const char *reader = NULL, *serial = NULL, *pin_source = NULL, *debug = NULL;
+    OSSL_PARAM params[5];
+
+    params[0] = OSSL_PARAM_construct_utf8_ptr("reader", (char **)&reader, 0);
+    params[1] = OSSL_PARAM_construct_utf8_ptr("serial", (char **)&serial, 0);
+    params[2] = OSSL_PARAM_construct_utf8_ptr("pin-source", (char **)&pin_source, 0);
+    params[3] = OSSL_PARAM_construct_utf8_ptr("debug", (char **)&debug, 0);
+    params[4] = OSSL_PARAM_construct_end();
+    if (get_params != NULL && !get_params(prov->handle, params))
+        return 0;
+    prov->reader = dup_or_null(reader);
+    prov->serial = dup_or_null(serial);
+    prov->pin_source = dup_or_null(pin_source);
+    prov->debug = debug != NULL && (strcmp(debug, "1") == 0 || strcmp(debug, "yes") == 0);
+    return (reader == NULL || *reader == '\0' || prov->reader != NULL) &&
+           (serial == NULL || *serial == '\0' || prov->serial != NULL) &&
+           (pin_source == NULL || *pin_source == '\0' || prov->pin_source != NULL);
+}
+
+__attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
+                                                              const OSSL_DISPATCH *in,
+                                                              const OSSL_DISPATCH **out,
+                                                              void **provctx)
+{
+    OSSL_FUNC_core_get_params_fn *get_params = NULL;
+    tscns_prov *prov;
+    const OSSL_DISPATCH *d;
+
+    if ((prov = OPENSSL_zalloc(sizeof(*prov))) == NULL)
+        return 0;
+    prov->handle = handle;
+    pthread_mutex_init(&prov->sw_lock, NULL);
+    for (d = in; d->function_id != 0; d++) {
+        switch (d->function_id) {
+        case OSSL_FUNC_CORE_GET_PARAMS:
+            get_params = OSSL_FUNC_core_get_params(d);
+            break;
+        case OSSL_FUNC_CORE_NEW_ERROR:
+            prov->core_new_error = OSSL_FUNC_core_new_error(d);
+            break;
+        case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+            prov->core_set_error_debug = OSSL_FUNC_core_set_error_debug(d);
+            break;
+        case OSSL_FUNC_CORE_VSET_ERROR:
+            prov->core_vset_error = OSSL_FUNC_core_vset_error(d);
+            break;
+        default:
+            break;
+        }
+    }
+    if (prov->core_new_error == NULL || prov->core_set_error_debug == NULL ||
+        prov->core_vset_error == NULL || !read_config(prov, get_params)) {
+        prov_free(prov);
+        return 0;
+    }
+    core_in = in;
+    tscns_cache_hold();
+    *out = prov_functions;
+    *provctx = prov;
+    return 1;
+}

@@ -1,0 +1,47 @@
+/*
+ * The provider context shared by every operation of tscns.so, and the dispatch tables that
+ * provider.c registers.
+ */
+#ifndef TSCNS_PROVIDER_H
+#define TSCNS_PROVIDER_H
+
+#include <pthread.h>
+
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/types.h>
+
+typedef struct tscns_prov {
+    const OSSL_CORE_HANDLE *handle;
+    OSSL_FUNC_core_new_error_fn *core_new_error;
+    OSSL_FUNC_core_set_error_debug_fn *core_set_error_debug;
+    OSSL_FUNC_core_vset_error_fn *core_vset_error;
+    /* Configuration from openssl.cnf; NULL when not set. */
+    char *reader;
+    char *serial;
+    char *pin_source;
+    int debug;
+    /*
+     * A library context of our own with only the default provider, for the software parts
+     * (certificate parsing, digests, PSS). Using the caller's context from inside a provider
+     * call could fetch our own algorithms again, or take locks the caller already holds.
+     * Created on first use so that loading the provider costs nothing.
+     */
+    pthread_mutex_t sw_lock;
+    OSSL_LIB_CTX *sw_libctx;
+    OSSL_PROVIDER *sw_default;
+} tscns_prov;
+
+/* The software library context, created on first call; NULL (error raised) on failure. */
+OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov);
+
+/* Log a line to stderr when the provider was configured with debug = 1. Never PIN bytes. */
+void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+extern const OSSL_DISPATCH tscns_store_functions[];
+extern const OSSL_DISPATCH tscns_rsa_keymgmt_functions[];
+extern const OSSL_DISPATCH tscns_rsa_signature_functions[];
+extern const OSSL_DISPATCH tscns_keyref_decoder_functions[];
+
+#endif

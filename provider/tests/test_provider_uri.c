@@ -1,0 +1,99 @@
+/* The cns: URI grammar (provider/README.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "uri.h"
+
+static void parses(const char *s, const char *reader, const char *serial, enum tscns_uri_type t)
+{
+    tscns_uri u;
+    const char *why = NULL;
+
+    assert_int_equal(tscns_uri_parse(s, &u, &why), 1);
+    if (reader == NULL)
+        assert_null(u.reader);
+    else
+        assert_string_equal(u.reader, reader);
+    if (serial == NULL)
+        assert_null(u.serial);
+    else
+        assert_string_equal(u.serial, serial);
+    assert_int_equal(u.type, t);
+    tscns_uri_clear(&u);
+}
+
+static void refuses(const char *s)
+{
+    tscns_uri u;
+    const char *why = NULL;
+
+    assert_int_equal(tscns_uri_parse(s, &u, &why), 0);
+    assert_non_null(why);
+    assert_null(u.reader);
+    assert_null(u.serial);
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    parses("cns:", NULL, NULL, TSCNS_URI_ANY);
+    parses("CNS:type=cert", NULL, NULL, TSCNS_URI_CERT);
+    parses("cns:type=private", NULL, NULL, TSCNS_URI_PRIVATE);
+    parses("cns:type=public;object=auth", NULL, NULL, TSCNS_URI_PUBLIC);
+    parses("cns:serial=8038012345678901;type=private", NULL, "8038012345678901", TSCNS_URI_PRIVATE);
+    parses("cns:reader=Virtual%20PCD%2000%2000;object=auth", "Virtual PCD 00 00", NULL,
+           TSCNS_URI_ANY);
+    parses("cns:reader=a%3bb%3Dc", "a;b=c", NULL, TSCNS_URI_ANY);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    refuses("pkcs11:token=x");
+    refuses("cns");
+    refuses("cns:;");
+    refuses("cns:type=cert;");
+    refuses("cns:;type=cert");
+    refuses("cns:type=cert;;serial=8038012345678901");
+    refuses("cns:colour=blue");
+    refuses("cns:type=secret");
+    refuses("cns:type=cert;type=private");
+    refuses("cns:object=sign");
+    refuses("cns:serial=123");
+    refuses("cns:serial=80380123456789012");
+    refuses("cns:serial=803801234567890x");
+    refuses("cns:serial=8038012345678901;serial=8038012345678901");
+    refuses("cns:reader=");
+    refuses("cns:reader=a%2");
+    refuses("cns:reader=a%zz");
+    refuses("cns:reader=a%00b");
+    refuses("cns:reader=a;reader=b");
+    refuses("cns:type");
+    refuses("cns:=cert");
+}
+
+static void test_scheme(void **state)
+{
+    (void)state;
+    assert_true(tscns_uri_is_cns("cns:"));
+    assert_true(tscns_uri_is_cns("Cns:type=cert"));
+    assert_false(tscns_uri_is_cns("cn:"));
+    assert_false(tscns_uri_is_cns("file:cns:"));
+    assert_false(tscns_uri_is_cns(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_scheme),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,174 @@
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "uri.h"
+
+#define SCHEME "cns:"
+#define SERIAL_DIGITS 16
+
+int tscns_uri_is_cns(const char *s)
+{
+    return s != NULL && strncasecmp(s, SCHEME, strlen(SCHEME)) == 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode [s, s+len); a decoded NUL is refused since names are C strings. */
+static char *pct_decode(const char *s, size_t len)
+{
+    char *out = OPENSSL_malloc(len + 1);
+    size_t i, o = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        if (s[i] == '%') {
+            int hi, lo;
+
+            if (i + 2 >= len)
+                goto bad;
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                goto bad;
+            out[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+bad:
+    OPENSSL_free(out);
+    return NULL;
+}
+
+static int attr_is(const char *a, size_t alen, const char *name, const char **value, size_t *vlen)
+{
+    size_t n = strlen(name);
+
+    if (alen <= n || strncmp(a, name, n) != 0 || a[n] != '=')
+        return 0;
+    *value = a + n + 1;
+    *vlen = alen - n - 1;
+    return 1;
+}
+
+static int value_is(const char *v, size_t vlen, const char *word)
+{
+    return vlen == strlen(word) && strncmp(v, word, vlen) == 0;
+}
+
+static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **why)
+{
+    const char *v;
+    size_t vlen, i;
+
+    if (attr_is(a, alen, "reader", &v, &vlen)) {
+        if (out->reader != NULL) {
+            *why = "reader= given twice";
+            return 0;
+        }
+        if ((out->reader = pct_decode(v, vlen)) == NULL || out->reader[0] == '\0') {
+            *why = "reader= is empty or badly percent-encoded";
+            return 0;
+        }
+        return 1;
+    }
+    if (attr_is(a, alen, "serial", &v, &vlen)) {
+        if (out->serial != NULL) {
+            *why = "serial= given twice";
+            return 0;
+        }
+        if (vlen != SERIAL_DIGITS) {
+            *why = "serial= must be the card's 16 digits";
+            return 0;
+        }
+        for (i = 0; i < vlen; i++)
+            if (!isdigit((unsigned char)v[i])) {
+                *why = "serial= must be the card's 16 digits";
+                return 0;
+            }
+        out->serial = OPENSSL_strndup(v, vlen);
+        return out->serial != NULL;
+    }
+    if (attr_is(a, alen, "object", &v, &vlen)) {
+        if (!value_is(v, vlen, "auth")) {
+            *why = "object= knows only \"auth\" (the CNS authentication key)";
+            return 0;
+        }
+        return 1;
+    }
+    if (attr_is(a, alen, "type", &v, &vlen)) {
+        if (out->type != TSCNS_URI_ANY) {
+            *why = "type= given twice";
+            return 0;
+        }
+        if (value_is(v, vlen, "cert"))
+            out->type = TSCNS_URI_CERT;
+        else if (value_is(v, vlen, "private"))
+            out->type = TSCNS_URI_PRIVATE;
+        else if (value_is(v, vlen, "public"))
+            out->type = TSCNS_URI_PUBLIC;
+        else {
+            *why = "type= must be cert, private or public";
+            return 0;
+        }
+        return 1;
+    }
+    *why = "unknown attribute (known: reader, serial, object, type)";
+    return 0;
+}
+
+int tscns_uri_parse(const char *s, tscns_uri *out, const char **why)
+{
+    const char *p, *end;
+
+    memset(out, 0, sizeof(*out));
+    if (!tscns_uri_is_cns(s)) {
+        *why = "not a cns: URI";
+        return 0;
+    }
+    p = s + strlen(SCHEME);
+    while (*p != '\0') {
+        end = strchr(p, ';');
+        if (end == NULL)
+            end = p + strlen(p);
+        if (end == p) {
+            *why = "empty attribute";
+            goto err;
+        }
+        if (!parse_attr(p, (size_t)(end - p), out, why))
+            goto err;
+        p = *end == ';' ? end + 1 : end;
+        if (*p == '\0' && end[0] == ';') {
+            *why = "empty attribute";
+            goto err;
+        }
+    }
+    return 1;
+err:
+    tscns_uri_clear(out);
+    return 0;
+}
+
+void tscns_uri_clear(tscns_uri *uri)
+{
+    OPENSSL_free(uri->reader);
+    OPENSSL_free(uri->serial);
+    memset(uri, 0, sizeof(*uri));
+}

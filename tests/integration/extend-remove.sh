@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The card is pulled in the middle of `tscns extend install`'s write: the command fails, names
+# the backup and the exact restore command; after the card is put back, that command brings
+# back a card whose certificate equals the old one.
+. "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = --inside ]; then
+    img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
+    export XDG_STATE_HOME=$T/state
+    serial=$(json_get "$img/image.json" serial)
+    json_get "$img/image.json" puk >"$T/puk"
+    tscns-test-mkcert --ca-cert "$img/ca.pem" --ca-key "$img/ca.key" --like "$img/cert.pem" \
+        --out "$T/new.pem"
+
+    # A dress rehearsal on the same card: how many APDUs come before the first UPDATE BINARY,
+    # and how many UPDATE BINARY the write takes (short APDUs: several).
+    tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes 2>/dev/null
+    first=$(grep -n " UPDATE_BINARY " "$log" | head -1 | cut -d: -f1)
+    writes=$(apdu_count "$log" UPDATE_BINARY)
+    [ "$writes" -ge 3 ] || fail "the write takes $writes UPDATE BINARY; the test needs several"
+    backup=$(ls "$XDG_STATE_HOME"/tscns/backup/*.der)
+    tscns extend restore "$backup" --puk-file "$T/puk" --yes 2>/dev/null
+    tscns cert --der -o "$T/now.der"
+    assert_files_equal "$T/now.der" "$img/cert.der" "card after the rehearsal"
+    rm -r "$XDG_STATE_HOME"
+
+    # The real run: the card answers the first two UPDATE BINARY and is then pulled.
+    sandbox-card remove 0
+    : >"$log"
+    sandbox-card insert 0 "$img" --remove-after $((first + 1))
+    expect_fail tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes
+    assert_eq "$(apdu_count "$log" UPDATE_BINARY)" 2 "UPDATE BINARY answered before the pull"
+    assert_contains "$OUT" "the card is no longer in the reader" "the message"
+    backup=$(ls "$XDG_STATE_HOME"/tscns/backup/"$serial"-*.der)
+    assert_files_equal "$backup" "$img/cert.der" "the backup"
+    assert_contains "$OUT" "saved in $backup" "the message names the backup"
+    restore=$(grep -o "tscns extend restore .*" <<<"$OUT") || fail "no restore command in: $OUT"
+    assert_contains "$restore" "--serial $serial" "the restore command names the card"
+
+    # The user puts the card back and types the command shown.
+    sandbox-card wait-absent 0
+    sandbox-card insert 0 "$img"
+    eval "$restore --puk-file '$T/puk' --yes"
+    tscns cert --der -o "$T/now.der"
+    assert_files_equal "$T/now.der" "$img/cert.der" "the card's certificate after restore"
+    note "extend-remove: restored after a pull in the middle of the write"
+    exit 0
+fi
+
+sandbox --card athena -- bash "$0" --inside

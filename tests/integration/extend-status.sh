@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# tscns extend status, text and JSON, compared with what openssl reads from the card image's
+# certificate and with the size of the card's certificate file: on a card whose FCI gives the
+# file size, on one whose FCI omits it, and on a card whose certificate has expired (no
+# renewal possible). status only reads: no VERIFY, no UPDATE BINARY.
+. "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = --inside ]; then
+    profile=$2 expired=$3
+    img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
+    before=$(date +%s)
+    tscns extend status --json >"$T/status.json"
+    after=$(date +%s)
+    assert_eq "$(json_get "$T/status.json" serial)" "$(json_get "$img/image.json" serial)" \
+        "$profile: serial"
+    assert_eq "$(json_get "$T/status.json" family)" "$profile" "$profile: family"
+    bits=$(openssl x509 -in "$img/cert.pem" -noout -text | sed -n 's/.*Public-Key: (\([0-9]*\) bit)/\1/p')
+    assert_eq "$(json_get "$T/status.json" certificate.key_bits)" "$bits" "$profile: key bits"
+    end=$(date -u -d "$(openssl x509 -in "$img/cert.pem" -noout -enddate | cut -d= -f2)" +%s)
+    assert_eq "$(json_get "$T/status.json" certificate.not_after_epoch)" "$end" "$profile: end"
+    # Whole days left at the moment tscns looked, which lies between $before and $after.
+    days=$(json_get "$T/status.json" certificate.days_left)
+    if [ "$days" != $(( (end - before) / 86400 )) ] && [ "$days" != $(( (end - after) / 86400 )) ]; then
+        fail "$profile: days left: got $days, expected $(( (end - before) / 86400 ))"
+    fi
+    assert_eq "$(json_get "$T/status.json" certificate.size)" "$(stat -c %s "$img/cert.der")" \
+        "$profile: certificate size"
+    capacity=$(json_get "$T/status.json" file_capacity)
+    if [ "$profile" = ace2025 ]; then
+        assert_eq "$capacity" None "$profile: capacity (not in the FCI)"
+    else
+        assert_eq "$capacity" "$(stat -c %s "$img/ef_cert.bin")" "$profile: capacity"
+    fi
+    if [ "$expired" = 1 ]; then
+        assert_eq "$(json_get "$T/status.json" renewal_possible)" False "$profile: possible"
+        assert_contains "$(json_get "$T/status.json" reason)" "expired" "$profile: reason"
+    else
+        assert_eq "$(json_get "$T/status.json" renewal_possible)" True "$profile: possible"
+    fi
+
+    text=$(tscns extend status)
+    assert_contains "$text" "RSA $bits bits" "$profile: text key"
+    if [ "$expired" = 1 ]; then
+        assert_contains "$text" "Renewal possible:  no" "$profile: text verdict"
+    else
+        text_days=$(sed -n 's/^Days left: *\([0-9]*\)$/\1/p' <<<"$text")
+        # The text ran later than the JSON: the count may have dropped by one in between.
+        [ "$text_days" = "$days" ] || [ "$text_days" = $((days - 1)) ] ||
+            fail "$profile: text days: got '$text_days', JSON said $days"
+        assert_contains "$text" "Renewal possible:  yes" "$profile: text verdict"
+    fi
+    assert_eq "$(apdu_count "$log" VERIFY)" 0 "$profile: VERIFY sent by status"
+    assert_eq "$(apdu_count "$log" UPDATE_BINARY)" 0 "$profile: UPDATE BINARY sent by status"
+    note "extend-status: $profile ok"
+    exit 0
+fi
+
+for p in st2021 idemia2021 ace2025 athena; do
+    sandbox --card "$p" -- bash "$0" --inside "$p" 0
+done
+mkimage oberthur "$T/expired" --not-after -3
+sandbox --card oberthur:"$T/expired" -- bash "$0" --inside oberthur 1
