@@ -160,13 +160,23 @@ int main(int argc, char **argv)
         if (errno || *end || timeout < 0)
             return usage();
     }
+    double deadline = now_s() + timeout;
     SCARDCONTEXT ctx;
-    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+    LONG rv;
+    /*
+     * A pcscd that has just created its socket may still be loading its reader drivers and not
+     * answer yet; nothing signals the end of that, so retry within the deadline.
+     */
+    for (;;) {
+        rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+        if (rv == SCARD_S_SUCCESS || now_s() >= deadline)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+    }
     if (rv != SCARD_S_SUCCESS) {
         fprintf(stderr, "tscns-pcsc-wait: cannot reach pcscd: %s\n", pcsc_stringify_error(rv));
         return 2;
     }
-    double deadline = now_s() + timeout;
     int ret;
     if (strcmp(argv[1], "list") == 0 && argc == 2) {
         ret = cmd_list(ctx);
