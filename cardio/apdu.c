@@ -101,6 +101,8 @@ tscns_err apdu_exchange(apdu_chan *ch, const apdu *a, uint8_t *resp, size_t *res
     /* Bounded: a card that keeps answering 61xx cannot hold us forever. */
     int rounds = 0;
 
+    /* A failure without an answer must not be reported with an older command's SW. */
+    ch->last_sw = 0;
     for (;;) {
         err = raw_exchange(ch, &cur, &rlen);
         if (err != TSCNS_OK)

@@ -12,6 +12,8 @@
 
 /* A certificate file cannot be larger than READ BINARY's 15-bit offset allows. */
 #define CERT_MAX 0x7FFF
+/* The largest short Le that every card takes: the first read brings the DER header. */
+#define CERT_FIRST_READ 0xFF
 
 /* Blobs replaced by a write stay allocated: callers were promised their pointer lives on. */
 typedef struct blob {
@@ -26,6 +28,8 @@ typedef struct entry {
     const cardio_profile *prof;
     uint8_t *der;
     size_t len;
+    /** The card was reset or reconnected since der was read: read it again before serving. */
+    int stale;
     blob *retired;
 } entry;
 
@@ -87,6 +91,7 @@ static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
     if (der != NULL) {
         e->der = der;
         e->len = len;
+        e->stale = 0;
         der = NULL;
     }
 end:
@@ -102,7 +107,7 @@ static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
 
     pthread_mutex_lock(&cache_mu);
     e = find(card->reader, card->serial);
-    if (e != NULL && e->der != NULL) {
+    if (e != NULL && e->der != NULL && !e->stale) {
         *der = e->der;
         *len = e->len;
         found = 1;
@@ -111,35 +116,58 @@ static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
     return found;
 }
 
-/* The FCI size is not trusted (some cards omit it): the DER header says how much to read. */
+void cert_cache_forget(const char *reader, const char *serial)
+{
+    entry *e;
+
+    pthread_mutex_lock(&cache_mu);
+    e = find(reader, serial);
+    /* Only marked: callers may still hold the old pointer, and the profile is still right. */
+    if (e != NULL)
+        e->stale = 1;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+/*
+ * The FCI size is not trusted (some cards omit it): the DER header says how much to read. The
+ * first READ BINARY asks for 255 bytes, header included; the rest follows in one extended READ
+ * BINARY where the family allows it, else in 255-byte reads. Asking for the whole file at once
+ * would save one APDU on extended cards but move the file's padding too (a 3 KB file for a
+ * 1.1 KB certificate), which costs a real card far more time than one more command.
+ */
 static tscns_err read_file(tscns_card *card, uint8_t **out, size_t *out_len)
 {
-    uint8_t head[4];
-    uint8_t *der = NULL;
-    size_t got = 0;
+    uint8_t first[CERT_FIRST_READ];
+    uint8_t *der;
+    size_t got = 0, more = 0;
     size_t total;
     tscns_err err;
 
     err = handle_select(card, &card->prof->cert);
     if (err == TSCNS_OK)
-        err = iso_read_binary(&card->ch, 0, head, sizeof(head), &got);
+        err = iso_read_binary(&card->ch, 0, first, sizeof(first), &got);
     if (err != TSCNS_OK)
         return err;
-    if (got != sizeof(head) || head[0] != 0x30 || head[1] != 0x82)
+    if (got < 4 || first[0] != 0x30 || first[1] != 0x82)
         return TSCNS_E_BAD_RESPONSE;
-    total = 4 + ((size_t)head[2] << 8 | head[3]);
-    if (total > CERT_MAX)
+    total = 4 + ((size_t)first[2] << 8 | first[3]);
+    /* A short first read means the file ended: it must have held the whole certificate. */
+    if (total > CERT_MAX || (got < total && got < sizeof(first)))
         return TSCNS_E_BAD_RESPONSE;
     der = malloc(total);
     if (der == NULL)
         return TSCNS_E_NOMEM;
-    memcpy(der, head, sizeof(head));
-    err = iso_read_binary(&card->ch, 4, der + 4, total - 4, &got);
-    if (err == TSCNS_OK && got != total - 4)
-        err = TSCNS_E_BAD_RESPONSE;
-    if (err != TSCNS_OK) {
-        free(der);
-        return err;
+    if (got > total)
+        got = total;
+    memcpy(der, first, got);
+    if (got < total) {
+        err = iso_read_binary(&card->ch, got, der + got, total - got, &more);
+        if (err == TSCNS_OK && more != total - got)
+            err = TSCNS_E_BAD_RESPONSE;
+        if (err != TSCNS_OK) {
+            free(der);
+            return err;
+        }
     }
     *out = der;
     *out_len = total;
@@ -198,7 +226,7 @@ tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *
     if (err == TSCNS_OK && !cache_get(card, der, len))
         err = TSCNS_E_INTERNAL;
     if (err == TSCNS_E_BAD_RESPONSE)
-        handle_detail(card, "the certificate file on the card in %s holds no certificate",
+        handle_detail(card, "the certificate file holds no DER certificate, reader %s",
                       card->reader);
     else if (err != TSCNS_OK)
         handle_detail_sw(card, "reading the certificate");
@@ -242,8 +270,13 @@ tscns_err tscns_card_key_bytes(tscns_card *card, size_t *bytes)
     EVP_PKEY *pk;
     tscns_err err;
 
-    if (bytes == NULL)
+    if (card == NULL || bytes == NULL)
         return TSCNS_E_INVALID_ARG;
+    pthread_mutex_lock(&card->mu);
+    *bytes = card->key_bytes;
+    pthread_mutex_unlock(&card->mu);
+    if (*bytes != 0)
+        return TSCNS_OK;
     err = tscns_card_certificate(card, &der, &len);
     if (err != TSCNS_OK)
         return err;
@@ -251,10 +284,13 @@ tscns_err tscns_card_key_bytes(tscns_card *card, size_t *bytes)
     x = d2i_X509(NULL, &p, (long)len);
     pk = x != NULL ? X509_get0_pubkey(x) : NULL;
     if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-        handle_detail(card, "the certificate on the card holds no RSA key");
+        handle_detail(card, "the certificate holds no RSA key, reader %s", card->reader);
         err = TSCNS_E_BAD_RESPONSE;
     } else {
         *bytes = (size_t)(EVP_PKEY_get_bits(pk) + 7) / 8;
+        pthread_mutex_lock(&card->mu);
+        card->key_bytes = *bytes;
+        pthread_mutex_unlock(&card->mu);
     }
     X509_free(x);
     return err;
@@ -269,11 +305,17 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
     size_t cap;
     tscns_err err;
 
-    if (card == NULL || der == NULL || len < 4 || der[0] != 0x30 || der[1] != 0x82 ||
-        len != 4 + ((size_t)der[2] << 8 | der[3]))
+    if (card == NULL)
         return TSCNS_E_INVALID_ARG;
-    if (len > CERT_MAX)
+    if (der == NULL || len < 4 || der[0] != 0x30 || der[1] != 0x82 ||
+        len != 4 + ((size_t)der[2] << 8 | der[3])) {
+        handle_detail(card, "%zu bytes that are not one DER certificate (30 82 LL LL)", len);
+        return TSCNS_E_INVALID_ARG;
+    }
+    if (len > CERT_MAX) {
+        handle_detail(card, "certificate of %zu bytes, READ BINARY reaches %d", len, CERT_MAX);
         return TSCNS_E_TOO_LARGE;
+    }
     back = malloc(len);
     if (back == NULL)
         return TSCNS_E_NOMEM;
@@ -298,6 +340,19 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
         err = TSCNS_E_TOO_LARGE;
         goto end;
     }
+    if (cap == 0) {
+        /* No size in the FCI: read the last byte the certificate would need, so that a file
+         * too small is found before the first UPDATE BINARY rather than half-way through. */
+        uint8_t last;
+
+        err = iso_read_binary(&card->ch, len - 1, &last, 1, &got);
+        if (err == TSCNS_OK && got == 0) {
+            handle_detail(card, "certificate of %zu bytes does not fit the certificate file", len);
+            err = TSCNS_E_TOO_LARGE;
+        }
+        if (err != TSCNS_OK)
+            goto end;
+    }
     err = iso_update_binary(&card->ch, 0, der, len);
     if (err != TSCNS_OK) {
         handle_detail_sw(card, "writing the certificate");
@@ -309,12 +364,19 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
         goto end;
     }
     if (got != len || memcmp(back, der, len) != 0) {
-        handle_detail(card, "read-back differs from the certificate written");
+        size_t at = 0;
+
+        while (at < got && back[at] == der[at])
+            at++;
+        handle_detail(card, "first difference at byte %zu of %zu, reader %s", at, len,
+                      card->reader);
         err = TSCNS_E_MISMATCH;
         goto end;
     }
     err = cache_put(card, back, len);
     back = NULL;
+    /* A renewed certificate is for the same key, but let the next signature read it again. */
+    card->key_bytes = 0;
 end:
     handle_end(card);
     free(back);

@@ -12,6 +12,12 @@
 int cert_cache_profile(const char *reader, const char *serial, const cardio_profile **prof);
 
 /**
+ * The card (reader, serial) was reset or reconnected: its certificate may have been rewritten
+ * by another program, so the next request reads it again.
+ */
+void cert_cache_forget(const char *reader, const char *serial);
+
+/**
  * Read the certificate of @p card (serial known) into the cache unless it is there. The caller
  * holds the card. TSCNS_E_BAD_RESPONSE when the file does not start with a DER header.
  */

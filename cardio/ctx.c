@@ -83,17 +83,22 @@ static void forget(tscns_ctx *ctx)
     ctx->have = 0;
 }
 
-/* Reader names as a multi-string; a dead context (pcscd restarted) is replaced once. */
-static LONG list_names(tscns_ctx *ctx, char **names)
+/*
+ * Reader names as a multi-string; a dead context (pcscd restarted) is replaced once. *fn names
+ * the PC/SC function that failed.
+ */
+static LONG list_names(tscns_ctx *ctx, char **names, const char **fn)
 {
     LONG rv = SCARD_S_SUCCESS;
     DWORD len = 0;
 
     *names = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
+        *fn = "SCardEstablishContext";
         rv = ensure(ctx);
         if (rv != SCARD_S_SUCCESS)
             return rv;
+        *fn = "SCardListReaders";
         rv = SCardListReaders(ctx->h, NULL, NULL, &len);
         if (!pcsc_context_dead(rv))
             break;
@@ -115,6 +120,7 @@ static LONG list_names(tscns_ctx *ctx, char **names)
 static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
 {
     char *names = NULL;
+    const char *fn = "";
     SCARD_READERSTATE *st = NULL;
     tscns_reader *r = NULL;
     size_t n = 0;
@@ -123,21 +129,15 @@ static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
 
     *list = NULL;
     *count = 0;
-    rv = list_names(ctx, &names);
+    rv = list_names(ctx, &names, &fn);
     if (rv != SCARD_S_SUCCESS) {
-        err = pcsc_error(rv);
-        if (err == TSCNS_E_NO_SERVICE)
-            ctx_detail(ctx, "pcscd is not running (%s)", pcsc_stringify_error(rv));
-        else if (err == TSCNS_E_NO_READER)
-            ctx_detail(ctx, "no smart-card reader is connected");
-        else
-            ctx_detail(ctx, "listing readers: %s", pcsc_stringify_error(rv));
-        return err;
+        ctx_detail(ctx, "%s returned 0x%08lX", fn, (unsigned long)rv);
+        return pcsc_error(rv);
     }
     for (const char *p = names; *p != '\0'; p += strlen(p) + 1)
         n++;
+    /* An empty list: the message says it all. */
     if (n == 0) {
-        ctx_detail(ctx, "no smart-card reader is connected");
         err = TSCNS_E_NO_READER;
         goto end;
     }
@@ -157,7 +157,7 @@ static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
     rv = SCardGetStatusChange(ctx->h, 0, st, (DWORD)n);
     if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
         err = pcsc_error(rv);
-        ctx_detail(ctx, "reading reader states: %s", pcsc_stringify_error(rv));
+        ctx_detail(ctx, "SCardGetStatusChange returned 0x%08lX", (unsigned long)rv);
         if (pcsc_context_dead(rv))
             forget(ctx);
         goto end;
@@ -258,14 +258,16 @@ tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial
         ctx->detail[0] = '\0';
         err = TSCNS_OK;
     } else if (matched == 0) {
-        ctx_detail(ctx, "no reader matches \"%s\"", reader != NULL ? reader : "");
+        ctx_detail(ctx, "no reader name contains \"%s\"", reader != NULL ? reader : "");
         err = TSCNS_E_NO_READER;
     } else if (present == 0) {
-        ctx_detail(ctx, matched == 1 ? "no card in reader %s" : "no card in any reader%s",
-                   matched == 1 ? last_matched : "");
+        if (matched == 1)
+            ctx_detail(ctx, "reader %s", last_matched);
+        else
+            ctx_detail(ctx, "%zu readers, all empty", matched);
         err = TSCNS_E_NO_CARD;
     } else if (serial != NULL && (first == TSCNS_OK || recognised > 0)) {
-        ctx_detail(ctx, "no card with serial %s is inserted", serial);
+        ctx_detail(ctx, "no card with serial %s", serial);
         err = TSCNS_E_NO_CARD;
     } else {
         memcpy(ctx->detail, first_detail, sizeof(first_detail));

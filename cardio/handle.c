@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "cert.h"
 #include "efs.h"
 #include "identify.h"
 #include "iso7816.h"
@@ -34,14 +35,44 @@ void handle_detail(tscns_card *card, const char *fmt, ...)
     va_end(ap);
 }
 
+/* What the transport says failed last ("SCardTransmit returned 0x..."), or "". */
+static const char *link_error(const tscns_card *card)
+{
+    const char *e = NULL;
+
+    if (card->ch.ops->last_error != NULL)
+        e = card->ch.ops->last_error(card->ch.self);
+    return e != NULL ? e : "";
+}
+
 void handle_detail_sw(tscns_card *card, const char *what)
 {
-    handle_detail(card, "%s: card answered %04X (reader %s)", what, card->ch.last_sw, card->reader);
+    const char *e = link_error(card);
+
+    if (card->ch.last_sw != 0)
+        handle_detail(card, "%s: SW %04X, reader %s", what, card->ch.last_sw, card->reader);
+    else if (*e != '\0')
+        handle_detail(card, "%s: %s, reader %s", what, e, card->reader);
+    else
+        handle_detail(card, "%s, reader %s", what, card->reader);
+}
+
+void handle_detail_link(tscns_card *card)
+{
+    const char *e = link_error(card);
+
+    if (*e != '\0')
+        handle_detail(card, "%s, reader %s", e, card->reader);
+    else
+        handle_detail(card, "reader %s", card->reader);
 }
 
 void handle_note_reset(tscns_card *card)
 {
-    trace_event(card->reader, "card reset or reconnected: selection and PIN state gone");
+    trace_event(card->reader, "card reset or reconnected: selection, PIN state and cached "
+                              "certificate gone");
+    if (card->have_serial)
+        cert_cache_forget(card->reader, card->serial);
     handle_selected(card, NULL);
     card->recheck = 1;
     if (card->pin_verified)
@@ -61,8 +92,8 @@ static tscns_err check_same_card(tscns_card *card)
     if (err != TSCNS_OK)
         return err;
     if (strcmp(serial, card->serial) != 0) {
-        handle_detail(card, "reader %s now holds another card (serial %s, expected %s)",
-                      card->reader, serial, card->serial);
+        handle_detail(card, "reader %s now holds card %s, not %s", card->reader, serial,
+                      card->serial);
         return TSCNS_E_CARD_REMOVED;
     }
     card->recheck = 0;
@@ -91,13 +122,16 @@ static tscns_err reconnect(tscns_card *card)
     if (err == TSCNS_E_NO_CARD)
         err = TSCNS_E_CARD_REMOVED;
     if (err != TSCNS_OK) {
-        handle_detail(card, "no card in reader %s", card->reader);
+        handle_detail_link(card);
         return err;
     }
     card->ch.lost = 0;
     handle_note_reset(card);
     if (len != card->atr_len || memcmp(atr, card->atr, len) != 0) {
-        handle_detail(card, "reader %s now holds another card", card->reader);
+        char hex[3 * TSCNS_MAX_ATR + 1];
+
+        handle_hex(atr, len, hex, sizeof(hex));
+        handle_detail(card, "reader %s now holds another card (ATR %s)", card->reader, hex);
         card->ch.lost = 1;
         return TSCNS_E_CARD_REMOVED;
     }
@@ -111,12 +145,17 @@ tscns_err handle_begin(tscns_card *card)
     pthread_mutex_lock(&card->mu);
     if (card->depth++ > 0)
         return TSCNS_OK;
+    /* Each operation reports its own failure, never an earlier one's. */
+    card->detail[0] = '\0';
+    card->ch.last_sw = 0;
     if (card->ch.lost)
         err = reconnect(card);
     if (err == TSCNS_OK) {
         err = card->ch.ops->begin(card->ch.self);
         if (err == TSCNS_E_CARD_REMOVED)
             card->ch.lost = 1;
+        if (err != TSCNS_OK)
+            handle_detail_link(card);
     }
     if (err == TSCNS_OK) {
         /* Another program may have selected other files since our last transaction. */
@@ -197,7 +236,7 @@ tscns_err handle_open(const tscns_transport_ops *ops, void *self, const char *re
     card->atr_len = sizeof(card->atr);
     err = ops->connect(self, card->atr, &card->atr_len);
     if (err != TSCNS_OK)
-        handle_detail(card, "connecting to the card in %s: %s", card->reader, tscns_strerror(err));
+        handle_detail_link(card);
     else
         err = identify_card(card);
     if (err != TSCNS_OK) {
@@ -252,6 +291,43 @@ const uint8_t *tscns_card_atr(const tscns_card *card, size_t *len)
 {
     *len = card->atr_len;
     return card->atr;
+}
+
+tscns_err tscns_card_reset(tscns_card *card)
+{
+    tscns_err err;
+    int recheck;
+    int lost;
+
+    if (card == NULL)
+        return TSCNS_E_INVALID_ARG;
+    pthread_mutex_lock(&card->mu);
+    if (card->ch.ops->reset == NULL) {
+        handle_detail(card, "this transport cannot reset the card");
+        pthread_mutex_unlock(&card->mu);
+        return TSCNS_E_INTERNAL;
+    }
+    /* A card that was pulled lost its state with its power, and whatever card the reader holds
+     * now is not this handle's to reset (a reset then even confuses some reader drivers). */
+    lost = card->ch.lost;
+    err = lost ? TSCNS_E_CARD_REMOVED : card->ch.ops->reset(card->ch.self);
+    if (err == TSCNS_OK) {
+        /* Our own reset on our own connection: the card cannot have been swapped meanwhile. */
+        recheck = card->recheck;
+        handle_note_reset(card);
+        card->recheck = recheck;
+        card->pin_lost = 0;
+    } else {
+        if (err == TSCNS_E_CARD_REMOVED)
+            card->ch.lost = 1;
+        handle_note_reset(card);
+        if (lost)
+            handle_detail(card, "reader %s", card->reader);
+        else
+            handle_detail_sw(card, "resetting the card");
+    }
+    pthread_mutex_unlock(&card->mu);
+    return err;
 }
 
 tscns_err tscns_card_lock(tscns_card *card)

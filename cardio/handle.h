@@ -37,6 +37,8 @@ struct tscns_card {
     int key_df_kept;
     char serial[17];
     int have_serial;
+    /** Modulus bytes of the certificate's key, 0 until first asked (signing asks every time). */
+    size_t key_bytes;
     int pin_verified;
     /** A reset or reconnect took the PIN state away since it was verified. */
     int pin_lost;
@@ -69,8 +71,14 @@ void handle_selected(tscns_card *card, const cardio_loc *loc);
 tscns_err handle_select(tscns_card *card, const cardio_loc *loc);
 /** Record a human detail for tscns_card_detail(). */
 void handle_detail(tscns_card *card, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/** Detail naming the failing status word, for errors that came from the card. */
+/**
+ * Detail of a failed step @p what: the card's status word if it answered one, else what the
+ * transport says failed (PC/SC function and code); then the reader. Never the error's own
+ * message: callers print that as the headline.
+ */
 void handle_detail_sw(tscns_card *card, const char *what);
+/** Detail of a transport failure outside any card command: PC/SC function and code, reader. */
+void handle_detail_link(tscns_card *card);
 /** Hex of @p len bytes into @p out (3 chars a byte). */
 void handle_hex(const uint8_t *b, size_t len, char *out, size_t cap);
 /** Reads are safe to repeat after a reset: run them again once. */

@@ -62,12 +62,14 @@ tscns_err identify_hint(const uint8_t *atr, size_t atr_len, const cardio_profile
     return TSCNS_E_UNKNOWN_CARD;
 }
 
+/* @p why: a fact the error's message lacks, or NULL. */
 static void atr_detail(tscns_card *card, const char *why)
 {
     char hex[3 * TSCNS_MAX_ATR + 1];
 
     handle_hex(card->atr, card->atr_len, hex, sizeof(hex));
-    handle_detail(card, "%s: ATR %s (reader %s)", why, hex, card->reader);
+    handle_detail(card, "%s%sATR %s, reader %s", why != NULL ? why : "", why != NULL ? "; " : "",
+                  hex, card->reader);
 }
 
 /* The hinted row first, then rows sharing its mask byte with another layout (ID 2019). */
@@ -113,12 +115,9 @@ tscns_err identify_card(tscns_card *card)
     tscns_err err;
 
     err = identify_hint(card->atr, card->atr_len, &hint);
-    if (err == TSCNS_E_CONTACTLESS) {
-        atr_detail(card, "contactless interface: use the reader's contact slot");
-        return err;
-    }
+    /* Contactless or not a TS-CNS: the message says which, the ATR is the fact to show. */
     if (err != TSCNS_OK) {
-        atr_detail(card, "card family not supported");
+        atr_detail(card, NULL);
         return err;
     }
     card->prof = hint;
@@ -138,11 +137,13 @@ tscns_err identify_card(tscns_card *card)
     }
     handle_end(card);
     if (err == TSCNS_E_NOT_FOUND) {
-        atr_detail(card, "card family not supported (no CNS files found)");
+        atr_detail(card, "no CNS files found");
         err = TSCNS_E_UNKNOWN_CARD;
     } else if (err == TSCNS_E_BAD_RESPONSE) {
         atr_detail(card, "EF_IDCarta is not 16 digits");
         err = TSCNS_E_UNKNOWN_CARD;
+    } else if (err != TSCNS_OK && card->detail[0] == '\0') {
+        handle_detail_sw(card, "reading EF_IDCarta and the certificate file");
     }
     return err;
 }

@@ -98,11 +98,13 @@ size_t iso_fci_size(const uint8_t *fci, size_t len)
 
 tscns_err iso_read_binary(apdu_chan *ch, size_t offset, uint8_t *buf, size_t len, size_t *got)
 {
+    /* One extended APDU covers any file READ BINARY can address (15-bit offsets). */
+    size_t chunk = ch->extended_ok ? ISO_READ_EXTENDED_MAX : 0xFF;
     size_t done = 0;
     tscns_err err = TSCNS_OK;
 
     while (done < len) {
-        size_t want = len - done > 0xFF ? 0xFF : len - done;
+        size_t want = len - done > chunk ? chunk : len - done;
         size_t off = offset + done;
         size_t n = want;
         uint16_t sw = 0;

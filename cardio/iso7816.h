@@ -24,9 +24,13 @@ tscns_err iso_select(apdu_chan *ch, const cardio_loc *loc, uint8_t *fci, size_t 
 /** File size from an FCI/FCP (tag 80, else 81); 0 if the card did not say. */
 size_t iso_fci_size(const uint8_t *fci, size_t len);
 
+/** Largest Le cardio asks one extended READ BINARY for: the whole 15-bit offset range. */
+#define ISO_READ_EXTENDED_MAX 0x7FFF
+
 /**
- * READ BINARY of the selected EF from @p offset, up to @p len bytes, in short-Le chunks. Stops at
- * a short read, 6282 or 6B00; *got says how much came.
+ * READ BINARY of the selected EF from @p offset, up to @p len bytes: chunks of 255 bytes, or of
+ * up to ISO_READ_EXTENDED_MAX with extended Le when ch->extended_ok. Stops at a short read, 6282
+ * or 6B00; *got says how much came.
  */
 tscns_err iso_read_binary(apdu_chan *ch, size_t offset, uint8_t *buf, size_t len, size_t *got);
 /** UPDATE BINARY of the selected EF in short-Lc chunks. */

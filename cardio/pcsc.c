@@ -28,6 +28,8 @@ typedef struct pcsc_link {
     int forked;
     int reset_seen;
     int in_tx;
+    /** The last failed PC/SC call of the current operation, for error details. */
+    char last_err[96];
 } pcsc_link;
 
 tscns_err pcsc_error(LONG rv)
@@ -73,10 +75,12 @@ static int card_gone(LONG rv)
            rv == SCARD_W_UNRESPONSIVE_CARD;
 }
 
-static void note(const pcsc_link *l, const char *what, LONG rv)
+static void note(pcsc_link *l, const char *what, LONG rv)
 {
     char msg[160];
 
+    if (rv != SCARD_S_SUCCESS)
+        snprintf(l->last_err, sizeof(l->last_err), "%s returned 0x%08lX", what, (unsigned long)rv);
     if (!trace_enabled())
         return;
     snprintf(msg, sizeof(msg), "%s: %s (0x%08lX)", what, pcsc_stringify_error(rv),
@@ -188,6 +192,7 @@ static tscns_err op_connect(void *self, uint8_t *atr, size_t *atr_len)
     LONG rv;
     tscns_err err;
 
+    l->last_err[0] = '\0';
     err = ensure_card(l);
     if (err != TSCNS_OK)
         return err;
@@ -213,6 +218,7 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
     LONG rv;
     tscns_err err;
 
+    l->last_err[0] = '\0';
     err = ensure_card(l);
     if (err != TSCNS_OK)
         return err;
@@ -224,6 +230,7 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
          * there its state is unknown: drop the handle, so the next call reconnects and reports
          * the PIN state gone. */
         note(l, "SCardTransmit answered without a status word", rv);
+        snprintf(l->last_err, sizeof(l->last_err), "SCardTransmit answered no status word");
         drop_card(l);
         return TSCNS_E_CARD_REMOVED;
     }
@@ -249,6 +256,7 @@ static tscns_err op_begin(void *self)
     pcsc_link *l = self;
     tscns_err err = TSCNS_E_COMM;
 
+    l->last_err[0] = '\0';
     /* Three rounds: a reset, a reinserted card or a restarted pcscd each cost one. */
     for (int attempt = 0; attempt < 3; attempt++) {
         LONG rv;
@@ -292,6 +300,34 @@ static int op_was_reset(void *self)
     return r;
 }
 
+static tscns_err op_reset(void *self)
+{
+    pcsc_link *l = self;
+    tscns_err err;
+    LONG rv;
+
+    l->last_err[0] = '\0';
+    err = ensure_card(l);
+    if (err != TSCNS_OK)
+        return err;
+    /* pcscd marks every other handle on the card: their next call gets SCARD_W_RESET_CARD. */
+    rv = SCardReconnect(l->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
+                        SCARD_RESET_CARD, &l->proto);
+    note(l, "SCardReconnect with SCARD_RESET_CARD", rv);
+    if (rv != SCARD_S_SUCCESS)
+        return fail(l, "SCardReconnect", rv);
+    /* A reset by someone else that came first is covered by ours. */
+    l->reset_seen = 0;
+    return TSCNS_OK;
+}
+
+static const char *op_last_error(void *self)
+{
+    pcsc_link *l = self;
+
+    return l->last_err;
+}
+
 static void op_close(void *self)
 {
     pcsc_link *l = self;
@@ -310,6 +346,8 @@ static const tscns_transport_ops pcsc_ops = {
     .end = op_end,
     .was_reset = op_was_reset,
     .close = op_close,
+    .reset = op_reset,
+    .last_error = op_last_error,
 };
 
 tscns_err pcsc_transport_new(const char *reader, const tscns_transport_ops **ops, void **self)

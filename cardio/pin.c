@@ -129,16 +129,14 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     if (err != TSCNS_OK)
         return err;
     if (was_rejected(card, op->kind, op->first)) {
-        handle_detail(card, "%s: the card rejected this %s before; not sent again", op->what,
-                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        handle_detail(card, "%s, reader %s", op->what, card->reader);
         if (tries_left != NULL)
             *tries_left = *counter;
         err = TSCNS_E_PIN_REJECTED;
         goto end;
     }
     if (*counter == 0) {
-        handle_detail(card, "%s: the %s is blocked", op->what,
-                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        handle_detail(card, "%s: not sent, reader %s", op->what, card->reader);
         if (tries_left != NULL)
             *tries_left = 0;
         err = op->kind == KIND_PIN ? TSCNS_E_PIN_BLOCKED : TSCNS_E_PUK_BLOCKED;
@@ -165,8 +163,10 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
 
         handle_retry(card, err, &no_retry);
     }
-    if (err != TSCNS_OK)
+    if (err != TSCNS_OK) {
+        handle_detail_sw(card, op->what);
         goto end;
+    }
     if (sw == 0x9000) {
         *counter = -1;
         if (op->ins != 0x20) {
@@ -189,8 +189,8 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
             *tries_left = tries;
         if (op->kind == KIND_PIN)
             card->pin_verified = 0;
-        handle_detail(card, "%s: wrong %s, %d %s left", op->what,
-                      op->kind == KIND_PIN ? "PIN" : "PUK", tries, tries == 1 ? "try" : "tries");
+        handle_detail(card, "%s: %d %s left (SW %04X), reader %s", op->what, tries,
+                      tries == 1 ? "try" : "tries", sw, card->reader);
         err = TSCNS_E_PIN_INCORRECT;
         goto end;
     }
@@ -198,8 +198,7 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
         *counter = 0;
         if (tries_left != NULL)
             *tries_left = 0;
-        handle_detail(card, "%s: the %s is blocked", op->what,
-                      op->kind == KIND_PIN ? "PIN" : "PUK");
+        handle_detail_sw(card, op->what);
         err = op->kind == KIND_PIN ? TSCNS_E_PIN_BLOCKED : TSCNS_E_PUK_BLOCKED;
         goto end;
     }

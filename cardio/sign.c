@@ -22,15 +22,18 @@ tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_
     err = tscns_card_key_bytes(card, &k);
     if (err != TSCNS_OK)
         return err;
-    if (in_len != k || *out_len < k)
+    if (in_len != k || *out_len < k) {
+        handle_detail(card, "block of %zu bytes, buffer of %zu, for a %zu-byte key", in_len,
+                      *out_len, k);
         return TSCNS_E_INVALID_ARG;
+    }
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
     /* A reset took the PIN state away: say so once rather than spend three APDUs on 6982. */
     if (card->pin_lost) {
         card->pin_lost = 0;
-        handle_detail(card, "the card in %s was reset: verify the PIN again", card->reader);
+        handle_detail(card, "reader %s", card->reader);
         err = TSCNS_E_CARD_RESET;
         goto end;
     }
@@ -54,15 +57,15 @@ tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_
         int no_retry = 1;
 
         handle_retry(card, err, &no_retry);
-        handle_detail(card, "the card in %s was reset: verify the PIN again", card->reader);
+        handle_detail(card, "reader %s", card->reader);
         card->pin_lost = 0;
     } else if (err == TSCNS_E_SECURITY) {
         card->pin_verified = 0;
-        handle_detail(card, "the card wants the PIN before signing (6982)");
+        handle_detail_sw(card, "RSA private operation");
     } else if (err != TSCNS_OK) {
         handle_detail_sw(card, "RSA private operation");
     } else if (n != k) {
-        handle_detail(card, "the card returned %zu bytes for a %zu-byte key", n, k);
+        handle_detail(card, "%zu bytes for a %zu-byte key, reader %s", n, k, card->reader);
         err = TSCNS_E_BAD_RESPONSE;
     } else {
         *out_len = n;

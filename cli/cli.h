@@ -35,5 +35,6 @@ cli_command_fn cmd_cert;
 cli_command_fn cmd_keyref;
 cli_command_fn cmd_pin;
 cli_command_fn cmd_extend;
+cli_command_fn cmd_doctor;
 
 #endif

@@ -1,12 +1,9 @@
 /* tscns cert: the authentication certificate exactly as the card holds it. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "options.h"
 #include "output.h"
-#include "pem.h"
 #include "session.h"
 
 static const char help[] =
@@ -16,24 +13,6 @@ static const char help[] =
     "  --pem               PEM text (the default)\n"
     "  --der               binary DER; refused when standard output is a terminal\n";
 
-static int write_cert(const uint8_t *der, size_t len, int pem, const char *path)
-{
-    char *text;
-    size_t text_len;
-    int rc;
-
-    if (!pem)
-        return cli_output(path, der, len);
-    text = cli_pem_armour("CERTIFICATE", der, len, &text_len);
-    if (text == NULL) {
-        fprintf(stderr, "tscns: out of memory\n");
-        return CLI_INTERNAL;
-    }
-    rc = cli_output(path, text, text_len);
-    free(text);
-    return rc;
-}
-
 int cmd_cert(const struct cli_global *global, int argc, char **argv)
 {
     static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS,
@@ -42,6 +21,7 @@ int cmd_cert(const struct cli_global *global, int argc, char **argv)
                                              {"der", no_argument, NULL, 'd'},
                                              {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
+    struct cli_parser p;
     struct cli_session s;
     const char *path = NULL;
     const uint8_t *der;
@@ -49,32 +29,18 @@ int cmd_cert(const struct cli_global *global, int argc, char **argv)
     int pem = 1, c, rc;
     tscns_err err;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        int taken = cli_global_option(&g, c, optarg);
-
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken > 0)
-            continue;
-        switch (c) {
-        case 'h':
-            return cli_print_help(help);
-        case 'o':
+    cli_parse_init(&p, "cert", help, "o:", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0) {
+        if (c == 'o')
             path = optarg;
-            break;
-        case 'p':
-            pem = 1;
-            break;
-        case 'd':
-            pem = 0;
-            break;
-        default:
-            return cli_bad_option("cert", argc, argv);
-        }
+        else
+            pem = c == 'p';
     }
-    if (optind < argc)
-        return cli_usage_error("cert", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
     /* Checked before touching the card: binary on a terminal can garble it and helps nobody. */
     if (!pem && path == NULL && isatty(STDOUT_FILENO))
         return cli_usage_error("cert", "refusing to write binary DER to a terminal: use -o FILE "
@@ -87,7 +53,7 @@ int cmd_cert(const struct cli_global *global, int argc, char **argv)
     if (err != TSCNS_OK)
         rc = cli_session_fail(&s, err);
     else
-        rc = write_cert(der, len, pem, path);
+        rc = pem ? cli_output_pem(path, "CERTIFICATE", der, len) : cli_output(path, der, len);
     cli_session_close(&s);
     return rc;
 }

@@ -156,27 +156,19 @@ int cmd_info(const struct cli_global *global, int argc, char **argv)
     static const struct option longopts[] = {
         CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
+    struct cli_parser p;
     struct cli_session s;
     struct card_info in;
     int json = 0, c, rc;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int taken = cli_global_option(&g, c, optarg);
-
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken > 0)
-            continue;
-        if (c == 'h')
-            return cli_print_help(help);
-        if (c == 'j')
-            json = 1;
-        else
-            return cli_bad_option("info", argc, argv);
-    }
-    if (optind < argc)
-        return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
+    cli_parse_init(&p, "info", help, "", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        json = 1;
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
 
     rc = cli_session_open(&g, &s);
     if (rc != CLI_OK)

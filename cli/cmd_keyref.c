@@ -1,12 +1,9 @@
 /* tscns keyref: a key "file" that names the card key, for programs that only read key files. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "options.h"
 #include "output.h"
-#include "pem.h"
 #include "session.h"
 #include "uri.h"
 
@@ -25,31 +22,21 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     static const struct option longopts[] = {
         CLI_GLOBAL_LONGOPTS, {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
+    struct cli_parser p;
     struct cli_session s;
     const char *path = NULL;
     char serial[17], uri[1024];
-    char *text;
-    size_t text_len;
     int c, rc;
     tscns_err err;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        int taken = cli_global_option(&g, c, optarg);
-
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken > 0)
-            continue;
-        if (c == 'h')
-            return cli_print_help(help);
-        if (c == 'o')
-            path = optarg;
-        else
-            return cli_bad_option("keyref", argc, argv);
-    }
-    if (optind < argc)
-        return cli_usage_error("keyref", "unexpected argument '%s'", argv[optind]);
+    cli_parse_init(&p, "keyref", help, "o:", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        path = optarg;
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
 
     /* The serial comes from the card even with --serial: the file must name a card that exists. */
     rc = cli_session_open(&g, &s);
@@ -63,12 +50,5 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
         return rc;
     if (cli_key_uri(g.reader, serial, uri, sizeof(uri)) != 0)
         return cli_usage_error("keyref", "the reader name is too long for a key reference");
-    text = cli_pem_armour(KEYREF_LABEL, uri, strlen(uri), &text_len);
-    if (text == NULL) {
-        fprintf(stderr, "tscns: out of memory\n");
-        return CLI_INTERNAL;
-    }
-    rc = cli_output(path, text, text_len);
-    free(text);
-    return rc;
+    return cli_output_pem(path, KEYREF_LABEL, uri, strlen(uri));
 }

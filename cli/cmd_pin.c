@@ -1,7 +1,4 @@
 /* tscns pin: dispatch to verify, change, unblock. */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 #include "options.h"
 #include "pin_common.h"
@@ -16,40 +13,21 @@ static const char help[] =
     "a code in the wrong format is never sent. A rejected code is never retried: 3 wrong\n"
     "PINs block the PIN, 3 wrong PUKs make the card impossible to unblock.\n";
 
-struct subcommand {
-    const char *name;
-    cli_command_fn *run;
-};
-
-static const struct subcommand subcommands[] = {
-    {"verify", pin_verify},
-    {"change", pin_change},
-    {"unblock", pin_unblock},
+static const struct cli_subcommand subcommands[] = {
+    {"verify", pin_verify, NULL},
+    {"change", pin_change, NULL},
+    {"unblock", pin_unblock, NULL},
 };
 
 int cmd_pin(const struct cli_global *global, int argc, char **argv)
 {
     static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
-    int c;
+    struct cli_parser p;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        int taken = cli_global_option(&g, c, optarg);
-
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken > 0)
-            continue;
-        if (c == 'h')
-            return cli_print_help(help);
-        return cli_bad_option("pin", argc, argv);
-    }
-    if (optind >= argc)
-        return cli_usage_error("pin", "which one: verify, change or unblock?");
-    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-        if (strcmp(argv[optind], subcommands[i].name) == 0)
-            return subcommands[i].run(&g, argc - optind, argv + optind);
-    }
-    return cli_usage_error("pin", "unknown subcommand '%s'", argv[optind]);
+    cli_parse_init(&p, "pin", help, "+", longopts, argc, argv, &g);
+    if (cli_next_option(&p) == CLI_OPT_STOP)
+        return p.rc;
+    return cli_run_subcommand(&p, subcommands, sizeof(subcommands) / sizeof(subcommands[0]),
+                              "no subcommand given (verify, change or unblock)");
 }

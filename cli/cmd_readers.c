@@ -75,29 +75,21 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
     static const struct option longopts[] = {
         CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
+    struct cli_parser p;
     tscns_ctx *ctx = NULL;
     tscns_reader *list = NULL;
     size_t count = 0, shown = 0;
     int json = 0, c, rc;
     tscns_err err;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int taken = cli_global_option(&g, c, optarg);
-
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken > 0)
-            continue;
-        if (c == 'h')
-            return cli_print_help(help);
-        if (c == 'j')
-            json = 1;
-        else
-            return cli_bad_option("readers", argc, argv);
-    }
-    if (optind < argc)
-        return cli_usage_error("readers", "unexpected argument '%s'", argv[optind]);
+    cli_parse_init(&p, "readers", help, "", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        json = 1;
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
 
     err = tscns_ctx_new(&ctx);
     if (err == TSCNS_OK)

@@ -16,7 +16,7 @@ void cli_getopt_reset(void)
 {
     /* glibc re-initialises its permutation state only when optind is 0. */
     optind = 0;
-    /* getopt's own messages would be prefixed with the command word, not "tscns". */
+    /* getopt's own messages would be prefixed with the command word, not "tscns CMD". */
     opterr = 0;
 }
 
@@ -50,24 +50,119 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    const char *sep = cmd != NULL ? " " : "";
     va_list ap;
 
-    fprintf(stderr, "tscns %s: ", cmd);
+    if (cmd == NULL)
+        cmd = "";
+    fprintf(stderr, "tscns%s%s: ", sep, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'tscns %s --help'.\n", cmd);
+    fprintf(stderr, "; see tscns%s%s --help\n", sep, cmd);
     return CLI_USAGE;
 }
 
-int cli_bad_option(const char *cmd, int argc, char **argv)
+/* Does "--NAME=value" (NAME possibly abbreviated) name a long option with code @p val that
+ * takes no value? Then getopt refused the value, not the option. */
+static int refused_value(const char *arg, int val, const struct option *longopts)
 {
-    if (optopt != 0 && optopt < 0x100 && optind > 0 && optind <= argc &&
-        strncmp(argv[optind - 1], "--", 2) != 0)
-        return cli_usage_error(cmd, "unknown option or missing value: -%c", optopt);
-    if (optind > 0 && optind <= argc)
-        return cli_usage_error(cmd, "unknown option or missing value: %s", argv[optind - 1]);
-    return cli_usage_error(cmd, "bad option");
+    const char *eq = strchr(arg, '=');
+    size_t len;
+
+    if (eq == NULL || longopts == NULL)
+        return 0;
+    len = (size_t)(eq - arg - 2);
+    for (const struct option *o = longopts; o->name != NULL; o++) {
+        if (o->val == val && o->has_arg == no_argument && strncmp(o->name, arg + 2, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cli_bad_option(const char *cmd, int c, const struct option *longopts, int argc, char **argv)
+{
+    /* getopt leaves optind past a refused long option, and past a short one whose value is
+     * missing; an unknown short option is named by optopt alone. */
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    int is_long = strncmp(arg, "--", 2) == 0;
+    int name_len = is_long ? (int)strcspn(arg, "=") : 0;
+
+    if (c == ':' && is_long)
+        return cli_usage_error(cmd, "option %.*s needs a value", name_len, arg);
+    if (c == ':')
+        return cli_usage_error(cmd, "option -%c needs a value", optopt);
+    if (optopt == 0 && is_long)
+        return cli_usage_error(cmd, "unknown option %.*s", name_len, arg);
+    if (is_long && refused_value(arg, optopt, longopts))
+        return cli_usage_error(cmd, "option %.*s takes no value", name_len, arg);
+    if (optopt > 0 && optopt < 0x100)
+        return cli_usage_error(cmd, "unknown option -%c", optopt);
+    return cli_usage_error(cmd, "unknown option %s", arg);
+}
+
+void cli_parse_init(struct cli_parser *p, const char *cmd, const char *help, const char *shortopts,
+                    const struct option *longopts, int argc, char **argv, struct cli_global *global)
+{
+    int stop_at_operand = shortopts[0] == '+';
+
+    p->cmd = cmd;
+    p->help = help;
+    p->longopts = longopts;
+    p->argc = argc;
+    p->argv = argv;
+    p->global = global;
+    p->rc = CLI_OK;
+    /* ':' first makes getopt tell a missing value (':') from an unknown option ('?'). */
+    snprintf(p->optstring, sizeof(p->optstring), "%s:h%s", stop_at_operand ? "+" : "",
+             shortopts + stop_at_operand);
+    cli_getopt_reset();
+}
+
+int cli_next_option(struct cli_parser *p)
+{
+    for (;;) {
+        int c = getopt_long(p->argc, p->argv, p->optstring, p->longopts, NULL);
+        int taken;
+
+        if (c == -1)
+            return CLI_OPT_END;
+        if (c == '?' || c == ':') {
+            p->rc = cli_bad_option(p->cmd, c, p->longopts, p->argc, p->argv);
+            return CLI_OPT_STOP;
+        }
+        taken = cli_global_option(p->global, c, optarg);
+        if (taken < 0) {
+            p->rc = CLI_USAGE;
+            return CLI_OPT_STOP;
+        }
+        if (taken > 0)
+            continue;
+        if (c == 'h' && p->help != NULL) {
+            p->rc = cli_print_help(p->help);
+            return CLI_OPT_STOP;
+        }
+        return c;
+    }
+}
+
+int cli_parse_no_operands(const struct cli_parser *p)
+{
+    if (optind < p->argc)
+        return cli_usage_error(p->cmd, "unexpected argument '%s'", p->argv[optind]);
+    return CLI_OK;
+}
+
+int cli_run_subcommand(const struct cli_parser *p, const struct cli_subcommand *table, size_t count,
+                       const char *question)
+{
+    if (optind >= p->argc)
+        return cli_usage_error(p->cmd, "%s", question);
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(p->argv[optind], table[i].name) == 0)
+            return table[i].run(p->global, p->argc - optind, p->argv + optind);
+    }
+    return cli_usage_error(p->cmd, "unknown command '%s'", p->argv[optind]);
 }
 
 int cli_print_help(const char *text)

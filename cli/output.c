@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pem.h"
 
 static int write_all(int fd, const void *data, size_t len)
 {
@@ -102,6 +103,21 @@ int cli_output(const char *path, const void *data, size_t len)
         return CLI_FILE_ERROR;
     }
     return CLI_OK;
+}
+
+int cli_output_pem(const char *path, const char *label, const void *data, size_t len)
+{
+    size_t text_len;
+    char *text = cli_pem_armour(label, data, len, &text_len);
+    int rc;
+
+    if (text == NULL) {
+        fprintf(stderr, "tscns: out of memory\n");
+        return CLI_INTERNAL;
+    }
+    rc = cli_output(path, text, text_len);
+    free(text);
+    return rc;
 }
 
 int cli_flush_stdout(void)

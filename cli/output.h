@@ -17,6 +17,9 @@ int cli_write_file_atomic(const char *path, const void *data, size_t len);
 /** Write @p data to @p path with cli_write_file_atomic(), or to stdout when @p path is NULL. */
 int cli_output(const char *path, const void *data, size_t len);
 
+/** Write @p data as one PEM block labelled @p label, like cli_output(). */
+int cli_output_pem(const char *path, const char *label, const void *data, size_t len);
+
 /** Flush what was printed to stdout; on failure say so and return CLI_FILE_ERROR. */
 int cli_flush_stdout(void);
 

@@ -104,3 +104,58 @@ int pin_report_failure(const struct cli_session *s, tscns_err err, int tries, en
         return cli_session_fail(s, err);
     }
 }
+
+static int ask_and_send(const struct pin_command *pc, struct cli_session *s, const char *code_file,
+                        const char *new_file)
+{
+    char code[CLI_SECRET_MAX], new_pin[CLI_SECRET_MAX];
+    int rc, tries = -1;
+    tscns_err err;
+
+    rc = pin_read_secret(pc->checks, code_file, code, sizeof(code));
+    if (rc != CLI_OK)
+        return rc;
+    if (pc->sets_new_pin)
+        rc = pin_read_new(new_file, new_pin, sizeof(new_pin));
+    if (rc == CLI_OK) {
+        err = pc->send(s->card, code, pc->sets_new_pin ? new_pin : NULL, &tries);
+        if (err == TSCNS_OK)
+            printf("%s\n", pc->done);
+        else
+            rc = pin_report_failure(s, err, tries, pc->checks);
+    }
+    cli_secret_wipe(new_pin, sizeof(new_pin));
+    cli_secret_wipe(code, sizeof(code));
+    return rc;
+}
+
+int pin_command_run(const struct pin_command *pc, const struct cli_global *global, int argc,
+                    char **argv)
+{
+    struct cli_global g = *global;
+    struct cli_parser p;
+    struct cli_session s;
+    const char *code_file = NULL, *new_file = NULL;
+    int c, rc;
+
+    cli_parse_init(&p, pc->cmd, pc->help, "", pc->longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0) {
+        if (c == PIN_OPT_CODE_FILE)
+            code_file = optarg;
+        else
+            new_file = optarg;
+    }
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
+
+    /* The card first: nobody should type a code for a card that is not there. */
+    rc = cli_session_open(&g, &s);
+    if (rc != CLI_OK)
+        return rc;
+    rc = ask_and_send(pc, &s, code_file, new_file);
+    cli_session_close(&s);
+    return rc;
+}

@@ -97,11 +97,50 @@ static void on_signal(int sig)
 static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_PROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
 
+struct prompt_guard {
+    struct sigaction old[N_PROMPT_SIGNALS];
+    sigset_t original;  /* the mask to restore */
+    sigset_t wait_mask; /* the mask while waiting for a key: the prompt's signals let through */
+};
+
+/*
+ * A Ctrl-C must end the wait, so the terminal gets its echo back before the process dies.
+ * The signals are blocked before the handler goes in: a signal caught between the two would
+ * be consumed before the wait began, and the wait would never end.
+ */
+static void guard_signals(struct prompt_guard *pg)
+{
+    struct sigaction sa;
+    sigset_t blocked;
+
+    sigemptyset(&blocked);
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaddset(&blocked, prompt_signals[i]);
+    sigprocmask(SIG_BLOCK, &blocked, &pg->original);
+    pg->wait_mask = pg->original;
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigdelset(&pg->wait_mask, prompt_signals[i]);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_mask = blocked;
+    caught_signal = 0;
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaction(prompt_signals[i], &sa, &pg->old[i]);
+}
+
+static void release_signals(struct prompt_guard *pg)
+{
+    /* A signal that came after the last wait reaches on_signal() here, not the old handler. */
+    sigprocmask(SIG_SETMASK, &pg->original, NULL);
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaction(prompt_signals[i], &pg->old[i], NULL);
+}
+
 static int from_tty(const char *prompt, const char *what, const char *option, char *buf,
                     size_t size)
 {
-    struct sigaction sa, old[N_PROMPT_SIGNALS];
-    sigset_t blocked, original, wait_mask;
+    struct prompt_guard pg;
     struct termios saved, quiet;
     int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     long n;
@@ -114,21 +153,7 @@ static int from_tty(const char *prompt, const char *what, const char *option, ch
         return CLI_USAGE;
     }
 
-    /* A Ctrl-C must end the wait so the terminal gets its echo back before the process dies. */
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigemptyset(&blocked);
-    caught_signal = 0;
-    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++) {
-        sigaction(prompt_signals[i], &sa, &old[i]);
-        sigaddset(&blocked, prompt_signals[i]);
-    }
-    sigprocmask(SIG_BLOCK, &blocked, &original);
-    wait_mask = original;
-    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
-        sigdelset(&wait_mask, prompt_signals[i]);
-
+    guard_signals(&pg);
     quiet = saved;
     quiet.c_lflag &= (tcflag_t)~ECHO;
     quiet.c_lflag |= ECHONL;
@@ -136,17 +161,19 @@ static int from_tty(const char *prompt, const char *what, const char *option, ch
     if (write(fd, prompt, strlen(prompt)) < 0)
         n = -1;
     else
-        n = read_line(fd, buf, size, &wait_mask);
+        n = read_line(fd, buf, size, &pg.wait_mask);
     tcsetattr(fd, TCSAFLUSH, &saved);
     close(fd);
+    release_signals(&pg);
 
-    /* A signal that came after the last wait is delivered to on_signal() here. */
-    sigprocmask(SIG_SETMASK, &original, NULL);
-    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
-        sigaction(prompt_signals[i], &old[i], NULL);
     if (caught_signal != 0) {
+        /*
+         * Die of the signal as the caller arranged. One ignored since the process started (a
+         * job a shell put in the background) stays ignored: then the prompt is only cancelled.
+         */
         cli_secret_wipe(buf, size);
         raise(caught_signal);
+        fprintf(stderr, "\ntscns: cancelled: no %s sent to the card\n", what);
         return CLI_USAGE;
     }
     if (n == -2) {

@@ -47,7 +47,7 @@ int cli_exit_code(tscns_err err)
  * What a person can do next, where cardio's message says what is wrong but not how to fix it
  * on this system.
  */
-static const char *hint(tscns_err err)
+const char *cli_hint(tscns_err err)
 {
     switch (err) {
     case TSCNS_E_NO_SERVICE:
@@ -63,11 +63,11 @@ static const char *hint(tscns_err err)
     }
 }
 
-int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
+const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
+                           size_t size)
 {
     const char *msg = tscns_strerror(err);
     const char *detail = NULL;
-    const char *h = hint(err);
 
     if (card != NULL)
         detail = tscns_card_detail(card);
@@ -76,11 +76,20 @@ int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
 
     /* Some details already begin with the general message: say it once. */
     if (detail == NULL || *detail == '\0')
-        fprintf(stderr, "tscns: %s\n", msg);
+        snprintf(buf, size, "%s", msg);
     else if (strncmp(detail, msg, strlen(msg)) == 0)
-        fprintf(stderr, "tscns: %s\n", detail);
+        snprintf(buf, size, "%s", detail);
     else
-        fprintf(stderr, "tscns: %s (%s)\n", msg, detail);
+        snprintf(buf, size, "%s (%s)", msg, detail);
+    return buf;
+}
+
+int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
+{
+    char text[512];
+    const char *h = cli_hint(err);
+
+    fprintf(stderr, "tscns: %s\n", cli_error_text(err, ctx, card, text, sizeof(text)));
     if (h != NULL)
         fprintf(stderr, "tscns: %s\n", h);
     return cli_exit_code(err);

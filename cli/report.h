@@ -11,6 +11,16 @@
 int cli_exit_code(tscns_err err);
 
 /**
+ * "<what went wrong> (<detail>)" into @p buf; the detail comes from @p card if given, else from
+ * @p ctx (either may be NULL). Returns @p buf.
+ */
+const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
+                           size_t size);
+
+/** What a person can do about @p err on this system, where the message alone does not say. */
+const char *cli_hint(tscns_err err);
+
+/**
  * Print "tscns: <what went wrong>: <detail>" and, where one helps, what to do about it.
  * The detail comes from @p card if given, else from @p ctx (either may be NULL).
  * Returns cli_exit_code(err).

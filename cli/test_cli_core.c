@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "hex.h"
 #include "json.h"
+#include "options.h"
 #include "output.h"
 #include "pem.h"
 #include "pin_input.h"
@@ -261,6 +262,109 @@ static void test_secret_file(void **state)
     rmdir(t.path);
 }
 
+/* ---- option parsing: what a user sees for a refused option ---- */
+
+static const struct option parse_longopts[] = {CLI_GLOBAL_LONGOPTS,
+                                               {"output", required_argument, NULL, 'o'},
+                                               {"json", no_argument, NULL, 'j'},
+                                               {NULL, 0, NULL, 0}};
+
+struct parse_result {
+    int last;       /* the last cli_next_option() value */
+    int options[8]; /* the options returned before it */
+    char stderr_text[512];
+    int rc;
+};
+
+/* Run the parser over @p words (NULL-terminated) as command "cmd", capturing stderr. */
+static void parse(const char *shortopts, struct cli_global *g, const char **words,
+                  struct parse_result *r)
+{
+    char *argv[16];
+    int argc = 0, saved = dup(STDERR_FILENO), n = 0;
+    FILE *capture = tmpfile();
+    struct cli_parser p;
+    size_t len;
+
+    assert_non_null(capture);
+    for (; words[argc] != NULL; argc++)
+        argv[argc] = (char *)words[argc];
+    argv[argc] = NULL;
+    memset(r, 0, sizeof(*r));
+    fflush(stderr);
+    dup2(fileno(capture), STDERR_FILENO);
+    cli_parse_init(&p, "cmd", "help text\n", shortopts, parse_longopts, argc, argv, g);
+    while ((r->last = cli_next_option(&p)) >= 0 && n < 8)
+        r->options[n++] = r->last;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(capture);
+    len = fread(r->stderr_text, 1, sizeof(r->stderr_text) - 1, capture);
+    r->stderr_text[len] = '\0';
+    fclose(capture);
+    r->rc = p.rc;
+}
+
+static void expect_refusal(const char **words, const char *message)
+{
+    struct cli_global g = {NULL, NULL};
+    struct parse_result r;
+
+    parse("o:", &g, words, &r);
+    assert_int_equal(r.last, CLI_OPT_STOP);
+    assert_int_equal(r.rc, CLI_USAGE);
+    assert_non_null(strstr(r.stderr_text, message));
+    assert_non_null(strstr(r.stderr_text, "; see tscns cmd --help"));
+}
+
+static void test_parse_refusals_named(void **state)
+{
+    (void)state;
+    expect_refusal((const char *[]){"cmd", "--frobnicate", NULL},
+                   "tscns cmd: unknown option --frobnicate");
+    expect_refusal((const char *[]){"cmd", "--frob=1", NULL}, "unknown option --frob;");
+    expect_refusal((const char *[]){"cmd", "-Z", NULL}, "unknown option -Z");
+    /* Inside a cluster, after a long option: still the short option that is unknown. */
+    expect_refusal((const char *[]){"cmd", "--json", "-Zo", "file", NULL}, "unknown option -Z");
+    expect_refusal((const char *[]){"cmd", "--output", NULL}, "option --output needs a value");
+    expect_refusal((const char *[]){"cmd", "-o", NULL}, "option -o needs a value");
+    expect_refusal((const char *[]){"cmd", "--json", "--reader", NULL},
+                   "option --reader needs a value");
+    expect_refusal((const char *[]){"cmd", "--json=yes", NULL}, "option --json takes no value");
+    /* An abbreviation is named as typed. */
+    expect_refusal((const char *[]){"cmd", "--js=yes", NULL}, "option --js takes no value");
+}
+
+static void test_parse_accepts(void **state)
+{
+    struct cli_global g = {NULL, NULL};
+    struct parse_result r;
+
+    (void)state;
+    parse("o:", &g, (const char *[]){"cmd", "--reader", "R", "-o", "f", "--js", "x", NULL}, &r);
+    assert_int_equal(r.last, CLI_OPT_END);
+    assert_int_equal(r.options[0], 'o');
+    assert_int_equal(r.options[1], 'j');
+    assert_string_equal(g.reader, "R");
+    assert_string_equal(r.stderr_text, "");
+    /* Operands are moved after the options. */
+    assert_int_equal(optind, 6);
+
+    /* '+': the options end at the first operand, which belongs to a subcommand. */
+    memset(&g, 0, sizeof(g));
+    parse("+", &g, (const char *[]){"cmd", "--serial", "1234567890123456", "sub", "--x", NULL}, &r);
+    assert_int_equal(r.last, CLI_OPT_END);
+    assert_int_equal(optind, 3);
+    assert_string_equal(g.serial, "1234567890123456");
+
+    /* A malformed global option is refused by the parser too. */
+    parse("", &g, (const char *[]){"cmd", "--serial", "12", NULL}, &r);
+    assert_int_equal(r.last, CLI_OPT_STOP);
+    assert_int_equal(r.rc, CLI_USAGE);
+    assert_non_null(strstr(r.stderr_text, "16 digits"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_secret_file),
+        cmocka_unit_test(test_parse_refusals_named),
+        cmocka_unit_test(test_parse_accepts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,41 +1,64 @@
 /*
- * DECODER for the PEM key-reference file that `tscns keyref` writes:
+ * DECODERs for the key-reference file that `tscns keyref` writes:
  *   -----BEGIN TSCNS KEY REFERENCE-----
  *   base64 of an ASCII cns: URI
  *   -----END TSCNS KEY REFERENCE-----
- * Programs that only read key files (curl --key, Python's load_cert_chain) call
- * PEM_read_bio_PrivateKey(); OpenSSL's decoder chain then offers the PEM text to every key
- * decoder that takes "pem" input. The default provider's PEM reader passes a label it does not
- * know on as untyped DER that no key decoder accepts, so this decoder reads the PEM itself.
- * It is named after the RSA key type because OpenSSL only chains key decoders whose name
- * matches a KEYMGMT.
+ *
+ * OpenSSL 3.0 reaches a key file by two routes, and only a two-step chain, the shape of its
+ * own PEM keys, serves both:
+ *  - "DER" from PEM: our PEM block becomes DER, an IA5String holding the URI (the default
+ *    provider's PEM-to-DER decoder drops a label it does not know);
+ *  - "RSA" from DER: that IA5String becomes a reference to the card key.
+ * PEM_read_bio_PrivateKey() (curl --key, Python's load_cert_chain) asks the key decoders and
+ * whatever chains in front of them, so the two steps run back to back.
+ * OSSL_STORE's file: loader (openssl pkey -in, s_client -key FILE) builds a chain of its own,
+ * from decoders named DER, MSBLOB or PVK to an opaque "object", and only then offers the
+ * object's bytes to the key decoders. A key decoder for PEM input is never in that chain:
+ * with one, curl and Python worked while the openssl command read the PEM text as a bad DER
+ * blob and said "unsupported", whatever the order of -provider options or the configuration.
+ * The DER step names no data structure, because the loader's DER-to-object step would skip
+ * data that names one.
+ *
+ * RSA is the key step's name because OpenSSL only chains key decoders whose name is a
+ * KEYMGMT's. Every PEM block and every DER key a program decodes is offered to these
+ * decoders, so they read with the core's BIO functions (no library context is built) and
+ * decline anything else early: the PEM step at the first BEGIN line, the DER step at the
+ * first byte.
  */
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/bio.h>
+#include <openssl/asn1.h>
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/core_object.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/pem.h>
 
 #include "errors.h"
 #include "key.h"
 #include "uri.h"
 
-#define KEYREF_LABEL "TSCNS KEY REFERENCE"
+#define PEM_BEGIN "-----BEGIN TSCNS KEY REFERENCE-----"
+#define PEM_END "-----END TSCNS KEY REFERENCE-----"
+/* Longer than the 64 characters `tscns keyref` writes, with room for a line end. */
+#define PEM_LINE 128
 /* A URI longer than this is not one of ours; it also bounds the work on foreign input. */
 #define KEYREF_MAX 1024
-/* Key files hold a handful of PEM blocks at most. */
-#define MAX_BLOCKS 16
+/* The base64 of the longest URI, with line ends. */
+#define KEYREF_PEM_MAX (2 * KEYREF_MAX)
+/* How far into the input the block may start: past a certificate chain, not a whole file. */
+#define KEYREF_SCAN_MAX 65536
+/* The DER of the longest URI: tag, a three-byte length, the URI. */
+#define KEYREF_DER_MAX (KEYREF_MAX + 4)
 
 static OSSL_FUNC_decoder_newctx_fn keyref_newctx;
 static OSSL_FUNC_decoder_freectx_fn keyref_freectx;
 static OSSL_FUNC_decoder_does_selection_fn keyref_does_selection;
-static OSSL_FUNC_decoder_decode_fn keyref_decode;
+static OSSL_FUNC_decoder_decode_fn keyref_pem_decode;
+static OSSL_FUNC_decoder_decode_fn keyref_der_decode;
 static OSSL_FUNC_decoder_export_object_fn keyref_export_object;
 
 static void *keyref_newctx(void *provctx)
@@ -54,72 +77,223 @@ static int keyref_does_selection(void *provctx, int selection)
     return selection == 0 || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
 }
 
-/* The URI from our PEM block, or NULL (nothing raised) when the input is not ours. */
-static char *find_keyref(BIO *in)
+/* 1 if [p, p+len) is a URI we could have written: the cns: scheme, bounded, no NUL. */
+static int looks_like_keyref(const unsigned char *p, size_t len)
 {
-    char *name = NULL, *header = NULL, *uri = NULL;
-    unsigned char *data = NULL;
-    long len = 0;
-    int i;
-
-    for (i = 0; i < MAX_BLOCKS && uri == NULL; i++) {
-        if (!PEM_read_bio(in, &name, &header, &data, &len))
-            break;
-        if (strcmp(name, KEYREF_LABEL) == 0 && len > 0 && len < KEYREF_MAX &&
-            memchr(data, '\0', (size_t)len) == NULL)
-            uri = OPENSSL_strndup((const char *)data, (size_t)len);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        name = header = NULL;
-        data = NULL;
-    }
-    return uri;
+    /* len >= 4 first: the scheme check reads four bytes of a buffer with no terminator. */
+    return len >= 4 && len <= KEYREF_MAX && tscns_uri_is_cns((const char *)p) &&
+           memchr(p, '\0', len) == NULL;
 }
 
-static int keyref_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
-                         void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+/* The parsed URI of a key reference, or 0 with the reason raised. */
+static int parse_keyref(const tscns_prov *prov, const char *text, tscns_uri *uri)
 {
-    tscns_prov *prov = ctx;
-    OSSL_LIB_CTX *sw = tscns_prov_swctx(prov);
-    OSSL_PARAM params[4];
-    tscns_uri uri;
-    tscns_key *key = NULL;
     const char *why = NULL;
-    char *text;
-    BIO *in;
-    int type = OSSL_OBJECT_PKEY, ok;
 
-    if (sw == NULL || (in = BIO_new_from_core_bio(sw, cin)) == NULL)
-        return 0;
-    ERR_set_mark();
-    text = find_keyref(in);
-    /* PEM errors from foreign input are not ours to report. */
-    ERR_pop_to_mark();
-    BIO_free(in);
-    if (text == NULL)
-        return 1;
-    if (!tscns_uri_parse(text, &uri, &why) ||
-        (uri.type != TSCNS_URI_ANY && uri.type != TSCNS_URI_PRIVATE)) {
-        tscns_raise(prov, TSCNS_R_BAD_KEY_REFERENCE, "%s: %s", text,
-                    why != NULL ? why : "type= must be private");
-        if (why == NULL)
-            tscns_uri_clear(&uri);
-        OPENSSL_free(text);
+    if (!tscns_uri_parse(text, uri, &why)) {
+        tscns_raise(prov, TSCNS_R_BAD_KEY_REFERENCE, "%s: %s", text, why);
         return 0;
     }
-    OPENSSL_free(text);
+    if (uri->type != TSCNS_URI_ANY && uri->type != TSCNS_URI_PRIVATE) {
+        tscns_raise(prov, TSCNS_R_BAD_KEY_REFERENCE, "%s: type= must be private", text);
+        tscns_uri_clear(uri);
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * Open the card key that @p text names: the PIN is verified now when the caller wants the
+ * private key (see tscns_key_open). NULL with the reason raised.
+ */
+static tscns_key *open_keyref(tscns_prov *prov, const char *text, int selection,
+                              OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    tscns_uri uri;
+    tscns_key *key;
+
+    if (!parse_keyref(prov, text, &uri))
+        return NULL;
     key = tscns_key_open(prov, &uri, pw_cb, pw_cbarg,
                          selection == 0 || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0);
     tscns_uri_clear(&uri);
-    if (key == NULL) {
-        /*
-         * Python's load_cert_chain() reports errno instead of the error queue when errno is
-         * set; a leftover from the PC/SC library would hide the reason raised here.
-         */
+    /*
+     * Python's load_cert_chain() reports errno instead of the error queue when errno is set;
+     * a leftover from the PC/SC library would hide the reason raised here.
+     */
+    if (key == NULL)
         errno = 0;
+    return key;
+}
+
+/* One line without its line end into @p line; its length, or -1 at the end of the input. */
+static int read_line(const tscns_prov *prov, OSSL_CORE_BIO *cin, char line[PEM_LINE], size_t *seen)
+{
+    int n = prov->core_bio_gets(cin, line, PEM_LINE);
+
+    if (n <= 0)
+        return -1;
+    *seen += (size_t)n;
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return n;
+}
+
+/* The base64 lines up to our END line, decoded into @p out; the length, or -1. */
+static int read_body(const tscns_prov *prov, OSSL_CORE_BIO *cin, unsigned char *out)
+{
+    EVP_ENCODE_CTX *b64 = EVP_ENCODE_CTX_new();
+    char line[PEM_LINE];
+    size_t seen = 0;
+    int n, outl, total = -1;
+
+    if (b64 == NULL)
+        return -1;
+    EVP_DecodeInit(b64);
+    for (n = 0;;) {
+        if (read_line(prov, cin, line, &seen) < 0 || seen > KEYREF_PEM_MAX)
+            goto end;
+        if (strcmp(line, PEM_END) == 0)
+            break;
+        if (EVP_DecodeUpdate(b64, out + n, &outl, (unsigned char *)line, (int)strlen(line)) < 0)
+            goto end;
+        if ((n += outl) > KEYREF_MAX)
+            goto end;
+    }
+    if (EVP_DecodeFinal(b64, out + n, &outl) == 1)
+        total = n + outl;
+end:
+    EVP_ENCODE_CTX_free(b64);
+    return total;
+}
+
+/*
+ * The URI of the first PEM block if it is ours, NUL-terminated in @p text; 0 for anything
+ * else. The label is checked before any base64 is decoded: PEM_read_bio() would decode every
+ * PEM key a program reads (about 0.1 ms each) only to find another label.
+ */
+static int pem_to_uri(const tscns_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
+{
+    /* Room past the limit for one line's output and the final block, checked after them. */
+    unsigned char uri[KEYREF_MAX + 2 * PEM_LINE];
+    char line[PEM_LINE];
+    size_t seen = 0;
+    int len;
+
+    if (prov->core_bio_gets == NULL)
+        return 0;
+    /* PEM allows text before the block; the size of a certificate chain, not of a file. */
+    do
+        if (read_line(prov, cin, line, &seen) < 0 || seen > KEYREF_SCAN_MAX)
+            return 0;
+    while (strncmp(line, "-----BEGIN ", 11) != 0);
+    if (strcmp(line, PEM_BEGIN) != 0 || (len = read_body(prov, cin, uri)) < 0 ||
+        !looks_like_keyref(uri, (size_t)len))
+        return 0;
+    memcpy(text, uri, (size_t)len);
+    text[len] = '\0';
+    return 1;
+}
+
+/* The URI as the DER of an IA5String, OPENSSL_malloc'ed; 0 on allocation failure. */
+static int uri_to_der(const char *text, unsigned char **der, int *derlen)
+{
+    ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+    int ok;
+
+    *der = NULL;
+    ok = s != NULL && ASN1_STRING_set(s, text, -1) && (*derlen = i2d_ASN1_IA5STRING(s, der)) > 0;
+    ASN1_IA5STRING_free(s);
+    return ok;
+}
+
+static int keyref_pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
+                             void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    tscns_prov *prov = ctx;
+    char text[KEYREF_MAX + 1];
+    OSSL_PARAM params[2];
+    unsigned char *der = NULL;
+    int derlen = 0, ok;
+    tscns_key *key;
+
+    /* Not ours: an empty-handed success lets the next decoder try. */
+    if (!pem_to_uri(prov, cin, text))
+        return 1;
+    /*
+     * The card is opened (and the PIN verified) here although the next step opens the key
+     * again: on the file: route OpenSSL 3.0 discards what a key decoder raises and reports
+     * "unsupported", so a wrong PIN or a missing card would go unexplained. Errors from this
+     * step reach the user. The next step then finds the card open and the PIN verified.
+     */
+    if ((key = open_keyref(prov, text, selection, pw_cb, pw_cbarg)) == NULL)
+        return 0;
+    tscns_key_free(key);
+    if (!uri_to_der(text, &der, &derlen)) {
+        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
         return 0;
     }
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, der, (size_t)derlen);
+    params[1] = OSSL_PARAM_construct_end();
+    ok = data_cb(params, data_cbarg);
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* Read up to @p want bytes; the count read (short only at the end of the input). */
+static size_t read_some(const tscns_prov *prov, OSSL_CORE_BIO *cin, unsigned char *buf, size_t want)
+{
+    size_t done = 0, n;
+
+    while (done < want && prov->core_bio_read_ex(cin, buf + done, want - done, &n) && n > 0)
+        done += n;
+    return done;
+}
+
+/*
+ * The URI from the IA5String DER that keyref_pem_decode() made, NUL-terminated in @p text;
+ * 0 when the input is anything else. One byte tells a real DER key (a SEQUENCE) apart.
+ */
+static int der_to_uri(const tscns_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
+{
+    unsigned char der[KEYREF_DER_MAX + 1];
+    const unsigned char *p = der;
+    ASN1_IA5STRING *s;
+    size_t len;
+    int ok = 0;
+
+    if (prov->core_bio_read_ex == NULL || read_some(prov, cin, der, 1) != 1 ||
+        der[0] != V_ASN1_IA5STRING)
+        return 0;
+    len = 1 + read_some(prov, cin, der + 1, sizeof(der) - 1);
+    if (len > KEYREF_DER_MAX)
+        return 0;
+    ERR_set_mark();
+    s = d2i_ASN1_IA5STRING(NULL, &p, (long)len);
+    ERR_pop_to_mark();
+    if (s != NULL && p == der + len &&
+        looks_like_keyref(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s))) {
+        memcpy(text, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+        text[ASN1_STRING_length(s)] = '\0';
+        ok = 1;
+    }
+    ASN1_IA5STRING_free(s);
+    return ok;
+}
+
+static int keyref_der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
+                             void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    tscns_prov *prov = ctx;
+    char text[KEYREF_MAX + 1];
+    OSSL_PARAM params[4];
+    tscns_key *key;
+    int type = OSSL_OBJECT_PKEY, ok;
+
+    if (!der_to_uri(prov, cin, text))
+        return 1;
+    if ((key = open_keyref(prov, text, selection, pw_cb, pw_cbarg)) == NULL)
+        return 0;
     params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
     params[1] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, "RSA", 0);
     params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &key, sizeof(key));
@@ -141,10 +315,16 @@ static int keyref_export_object(void *ctx, const void *objref, size_t objref_sz,
     return 0;
 }
 
-const OSSL_DISPATCH tscns_keyref_decoder_functions[] = {
+const OSSL_DISPATCH tscns_keyref_pem_decoder_functions[] = {
+    {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))keyref_newctx},
+    {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))keyref_freectx},
+    {OSSL_FUNC_DECODER_DECODE, (void (*)(void))keyref_pem_decode},
+    {0, NULL}};
+
+const OSSL_DISPATCH tscns_keyref_der_decoder_functions[] = {
     {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))keyref_newctx},
     {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))keyref_freectx},
     {OSSL_FUNC_DECODER_DOES_SELECTION, (void (*)(void))keyref_does_selection},
-    {OSSL_FUNC_DECODER_DECODE, (void (*)(void))keyref_decode},
+    {OSSL_FUNC_DECODER_DECODE, (void (*)(void))keyref_der_decode},
     {OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))keyref_export_object},
     {0, NULL}};

@@ -89,11 +89,19 @@ end:
     return ok;
 }
 
+/* The reader and serial a URI names; the configuration's where it names none. */
+static void uri_target(const tscns_prov *prov, const tscns_uri *uri, const char **reader,
+                       const char **serial)
+{
+    *reader = uri->reader != NULL ? uri->reader : prov->reader;
+    *serial = uri->serial != NULL ? uri->serial : prov->serial;
+}
+
 tscns_card *tscns_uri_card(tscns_prov *prov, const tscns_uri *uri)
 {
-    const char *reader = uri->reader != NULL ? uri->reader : prov->reader;
-    const char *serial = uri->serial != NULL ? uri->serial : prov->serial;
+    const char *reader, *serial;
 
+    uri_target(prov, uri, &reader, &serial);
     return tscns_cache_card(prov, reader, serial);
 }
 
@@ -126,16 +134,30 @@ end:
     return ok;
 }
 
-tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb,
-                          void *cbarg, int want_pin)
+/* Verify the PIN now, through the caller's callback; 1 when verified. */
+static int verify_pin_now(tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
+                          void *cbarg)
 {
-    const char *reader = uri->reader != NULL ? uri->reader : prov->reader;
-    const char *serial = uri->serial != NULL ? uri->serial : prov->serial;
-    tscns_key *key;
-    tscns_card *card;
     tscns_err err;
     int ok;
 
+    if ((err = tscns_card_lock(card)) != TSCNS_OK) {
+        tscns_raise_card(prov, err, card, NULL, -1);
+        return 0;
+    }
+    ok = tscns_pin_ensure(prov, card, cb, cbarg);
+    tscns_card_unlock(card);
+    return ok;
+}
+
+tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb,
+                          void *cbarg, int want_pin)
+{
+    const char *reader, *serial;
+    tscns_key *key;
+    tscns_card *card;
+
+    uri_target(prov, uri, &reader, &serial);
     if ((card = tscns_cache_card(prov, reader, serial)) == NULL)
         return NULL;
     if ((key = tscns_key_new(prov)) == NULL)
@@ -148,16 +170,12 @@ tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRAS
     }
     if (!key_from_certificate(key, card))
         goto err;
-    if (want_pin && prov->pin_source == NULL) {
-        if ((err = tscns_card_lock(card)) != TSCNS_OK) {
-            tscns_raise_card(prov, err, card, NULL, -1);
-            goto err;
-        }
-        ok = tscns_pin_ensure(prov, card, cb, cbarg);
-        tscns_card_unlock(card);
-        if (!ok)
-            goto err;
-    }
+    /*
+     * With pin-source set, signing verifies the PIN when the card needs it (after a reset
+     * too), so nothing is sent before a signature is asked for.
+     */
+    if (want_pin && prov->pin_source == NULL && !verify_pin_now(prov, card, cb, cbarg))
+        goto err;
     return key;
 err:
     tscns_key_free(key);

@@ -108,12 +108,38 @@ static int verify(const tscns_prov *prov, tscns_card *card, const char *pin, int
     return 0;
 }
 
+enum source_use { USE_SOURCE, ASK_CALLER, REFUSE };
+
+/* Whether the configured pin-source may be sent now (CARD.md section 5); REFUSE raises why. */
+static enum source_use pin_source_use(const tscns_prov *prov, const tscns_card *card, int tries,
+                                      OSSL_PASSPHRASE_CALLBACK *cb)
+{
+    if (prov->pin_source == NULL)
+        return ASK_CALLER;
+    if (tscns_cache_pin_source_rejected(card)) {
+        if (cb != NULL)
+            return ASK_CALLER;
+        tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
+                    "the configured PIN was rejected earlier and is not sent again");
+        return REFUSE;
+    }
+    if (tries != 1)
+        return USE_SOURCE;
+    if (cb != NULL) {
+        tscns_prov_debug(prov, "1 try left: not trying pin-source, asking the caller");
+        return ASK_CALLER;
+    }
+    tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
+                "1 try left: the configured PIN is not tried on the last try; "
+                "enter the PIN yourself or check it with `tscns pin`");
+    return REFUSE;
+}
+
 int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
                      void *cbarg)
 {
     char pin[PIN_BUF];
-    int ok = 0;
-    int tries;
+    int ok = 0, tries;
 
     if (tscns_card_pin_verified(card))
         return 1;
@@ -122,34 +148,22 @@ int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_C
         tscns_raise_card(prov, TSCNS_E_PIN_BLOCKED, card, NULL, 0);
         return 0;
     }
-    if (prov->pin_source != NULL && !tscns_cache_pin_source_rejected(card)) {
-        if (tries == 1) {
-            if (cb == NULL) {
-                tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
-                            "1 try left: the configured PIN is not tried on the last try; "
-                            "enter the PIN yourself or check it with `tscns pin`");
-                return 0;
-            }
-            tscns_prov_debug(prov, "1 try left: not trying pin-source, asking the caller");
-        } else {
-            if (read_source(prov, pin))
-                ok = verify(prov, card, pin, 1);
-            OPENSSL_cleanse(pin, sizeof(pin));
-            return ok;
+    switch (pin_source_use(prov, card, tries, cb)) {
+    case REFUSE:
+        return 0;
+    case USE_SOURCE:
+        ok = read_source(prov, pin) && verify(prov, card, pin, 1);
+        break;
+    case ASK_CALLER:
+        if (cb == NULL) {
+            tscns_raise(prov, TSCNS_R_NO_PIN,
+                        "the card needs its PIN: set pin-source in openssl.cnf or give a "
+                        "passphrase (e.g. openssl -passin, curl --pass)");
+            return 0;
         }
-    } else if (prov->pin_source != NULL && cb == NULL) {
-        tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
-                    "the configured PIN was rejected earlier and is not sent again");
-        return 0;
+        ok = ask_callback(prov, card, cb, cbarg, pin) && verify(prov, card, pin, 0);
+        break;
     }
-    if (cb == NULL) {
-        tscns_raise(prov, TSCNS_R_NO_PIN,
-                    "the card needs its PIN: set pin-source in openssl.cnf or give a passphrase "
-                    "(e.g. openssl -passin, curl --pass)");
-        return 0;
-    }
-    if (ask_callback(prov, card, cb, cbarg, pin))
-        ok = verify(prov, card, pin, 0);
     OPENSSL_cleanse(pin, sizeof(pin));
     return ok;
 }

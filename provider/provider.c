@@ -26,9 +26,6 @@ static OSSL_FUNC_provider_get_params_fn prov_get_params;
 static OSSL_FUNC_provider_query_operation_fn prov_query_operation;
 static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
 
-/* The core's dispatch table lives as long as the provider; the software context needs it. */
-static const OSSL_DISPATCH *core_in;
-
 #define RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
 
 static const OSSL_ALGORITHM store_algs[] = {
@@ -41,10 +38,13 @@ static const OSSL_ALGORITHM signature_algs[] = {
     {RSA_NAMES, "provider=tscns", tscns_rsa_signature_functions,
      "RSA PKCS#1 v1.5 and PSS signatures by a TS-CNS card"},
     {NULL, NULL, NULL, NULL}};
-static const OSSL_ALGORITHM decoder_algs[] = {{RSA_NAMES, "provider=tscns,input=pem",
-                                               tscns_keyref_decoder_functions,
-                                               "PEM TSCNS KEY REFERENCE to a card key"},
-                                              {NULL, NULL, NULL, NULL}};
+/* decoder.c says why the key-reference file takes two decoders. */
+static const OSSL_ALGORITHM decoder_algs[] = {
+    {"DER", "provider=tscns,input=pem", tscns_keyref_pem_decoder_functions,
+     "PEM TSCNS KEY REFERENCE to DER"},
+    {RSA_NAMES, "provider=tscns,input=der", tscns_keyref_der_decoder_functions,
+     "TSCNS KEY REFERENCE (DER) to a card key"},
+    {NULL, NULL, NULL, NULL}};
 
 OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov)
 {
@@ -52,7 +52,7 @@ OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov)
 
     pthread_mutex_lock(&prov->sw_lock);
     if (prov->sw_libctx == NULL) {
-        prov->sw_libctx = OSSL_LIB_CTX_new_from_dispatch(prov->handle, core_in);
+        prov->sw_libctx = OSSL_LIB_CTX_new_from_dispatch(prov->handle, prov->core_in);
         if (prov->sw_libctx != NULL &&
             (prov->sw_default = OSSL_PROVIDER_load(prov->sw_libctx, "default")) == NULL) {
             OSSL_LIB_CTX_free(prov->sw_libctx);
@@ -164,9 +164,12 @@ static const OSSL_DISPATCH prov_functions[] = {
     {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))prov_get_reason_strings},
     {0, NULL}};
 
-static char *dup_or_null(const char *s)
+/* Keep @p value (NULL or empty: not set). 0 only when the copy cannot be made. */
+static int set_option(char **slot, const char *value)
 {
-    return s != NULL && *s != '\0' ? OPENSSL_strdup(s) : NULL;
+    if (value == NULL || *value == '\0')
+        return 1;
+    return (*slot = OPENSSL_strdup(value)) != NULL;
 }
 
 /* The provider section of openssl.cnf: reader, serial, pin-source, debug. */
@@ -182,13 +185,9 @@ static int read_config(tscns_prov *prov, OSSL_FUNC_core_get_params_fn *get_param
     params[4] = OSSL_PARAM_construct_end();
     if (get_params != NULL && !get_params(prov->handle, params))
         return 0;
-    prov->reader = dup_or_null(reader);
-    prov->serial = dup_or_null(serial);
-    prov->pin_source = dup_or_null(pin_source);
     prov->debug = debug != NULL && (strcmp(debug, "1") == 0 || strcmp(debug, "yes") == 0);
-    return (reader == NULL || *reader == '\0' || prov->reader != NULL) &&
-           (serial == NULL || *serial == '\0' || prov->serial != NULL) &&
-           (pin_source == NULL || *pin_source == '\0' || prov->pin_source != NULL);
+    return set_option(&prov->reader, reader) && set_option(&prov->serial, serial) &&
+           set_option(&prov->pin_source, pin_source);
 }
 
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
@@ -203,6 +202,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
     if ((prov = OPENSSL_zalloc(sizeof(*prov))) == NULL)
         return 0;
     prov->handle = handle;
+    prov->core_in = in;
     pthread_mutex_init(&prov->sw_lock, NULL);
     for (d = in; d->function_id != 0; d++) {
         switch (d->function_id) {
@@ -218,6 +218,12 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         case OSSL_FUNC_CORE_VSET_ERROR:
             prov->core_vset_error = OSSL_FUNC_core_vset_error(d);
             break;
+        case OSSL_FUNC_BIO_READ_EX:
+            prov->core_bio_read_ex = OSSL_FUNC_BIO_read_ex(d);
+            break;
+        case OSSL_FUNC_BIO_GETS:
+            prov->core_bio_gets = OSSL_FUNC_BIO_gets(d);
+            break;
         default:
             break;
         }
@@ -227,7 +233,6 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         prov_free(prov);
         return 0;
     }
-    core_in = in;
     tscns_cache_hold();
     *out = prov_functions;
     *provctx = prov;

@@ -13,9 +13,14 @@
 
 typedef struct tscns_prov {
     const OSSL_CORE_HANDLE *handle;
+    /* The core's dispatch table, valid while the provider lives: the software context needs it. */
+    const OSSL_DISPATCH *core_in;
     OSSL_FUNC_core_new_error_fn *core_new_error;
     OSSL_FUNC_core_set_error_debug_fn *core_set_error_debug;
     OSSL_FUNC_core_vset_error_fn *core_vset_error;
+    /* The core's BIO functions: the decoders read their input with them (decoder.c). */
+    OSSL_FUNC_BIO_read_ex_fn *core_bio_read_ex;
+    OSSL_FUNC_BIO_gets_fn *core_bio_gets;
     /* Configuration from openssl.cnf; NULL when not set. */
     char *reader;
     char *serial;
@@ -42,6 +47,7 @@ void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
 extern const OSSL_DISPATCH tscns_store_functions[];
 extern const OSSL_DISPATCH tscns_rsa_keymgmt_functions[];
 extern const OSSL_DISPATCH tscns_rsa_signature_functions[];
-extern const OSSL_DISPATCH tscns_keyref_decoder_functions[];
+extern const OSSL_DISPATCH tscns_keyref_pem_decoder_functions[];
+extern const OSSL_DISPATCH tscns_keyref_der_decoder_functions[];
 
 #endif

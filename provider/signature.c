@@ -141,21 +141,9 @@ err:
     return NULL;
 }
 
-static int set_key(sigctx *c, void *provkey)
+/* Hold @p key for the operation; a verification context left from an earlier use goes. */
+static void take_key(sigctx *c, tscns_key *key)
 {
-    tscns_key *key = provkey;
-
-    if (key == NULL) {
-        if (c->key == NULL) {
-            tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, "no key");
-            return 0;
-        }
-        return 1;
-    }
-    if (!key->on_card || key->pub == NULL) {
-        tscns_raise(c->prov, TSCNS_R_UNSUPPORTED, "only the card's key can sign here");
-        return 0;
-    }
     tscns_key_up(key);
     tscns_key_free(c->key);
     c->key = key;
@@ -163,6 +151,22 @@ static int set_key(sigctx *c, void *provkey)
     EVP_MD_CTX_free(c->vmdctx);
     c->vpctx = NULL;
     c->vmdctx = NULL;
+}
+
+/* A NULL @p provkey re-initialises the operation with the key given before. */
+static int set_sign_key(sigctx *c, void *provkey)
+{
+    tscns_key *key = provkey != NULL ? provkey : c->key;
+
+    if (key == NULL) {
+        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, "no key");
+        return 0;
+    }
+    if (!key->on_card || key->pub == NULL) {
+        tscns_raise(c->prov, TSCNS_R_UNSUPPORTED, "only the card's key can sign here");
+        return 0;
+    }
+    take_key(c, key);
     return 1;
 }
 
@@ -170,7 +174,7 @@ static int sig_sign_init(void *vctx, void *provkey, const OSSL_PARAM params[])
 {
     sigctx *c = vctx;
 
-    if (!set_key(c, provkey))
+    if (!set_sign_key(c, provkey))
         return 0;
     EVP_MD_CTX_free(c->mdctx);
     c->mdctx = NULL;
@@ -196,7 +200,7 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *provkey,
     sigctx *c = vctx;
     EVP_MD *md;
 
-    if (!set_key(c, provkey))
+    if (!set_sign_key(c, provkey))
         return 0;
     if (mdname != NULL || c->md == NULL) {
         if ((md = fetch_digest(c, mdname != NULL ? mdname : DEFAULT_DIGEST)) == NULL)
@@ -380,10 +384,9 @@ static int sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_
     return sig_digest_sign_final(c, sig, siglen, sigsize);
 }
 
-/* Take @p provkey for verification: any key with a public part, on the card or imported. */
-static int start_verify(sigctx *c, void *provkey)
+/* Any key with a public part verifies, on the card or imported; NULL: the key given before. */
+static int set_verify_key(sigctx *c, void *provkey)
 {
-    /* No key: a re-initialisation of the same operation, with the key given before. */
     tscns_key *key = provkey != NULL ? provkey : c->key;
 
     if (key == NULL || key->pub == NULL) {
@@ -392,13 +395,7 @@ static int start_verify(sigctx *c, void *provkey)
     }
     if (tscns_prov_swctx(c->prov) == NULL)
         return 0;
-    tscns_key_up(key);
-    tscns_key_free(c->key);
-    c->key = key;
-    EVP_PKEY_CTX_free(c->vpctx);
-    EVP_MD_CTX_free(c->vmdctx);
-    c->vpctx = NULL;
-    c->vmdctx = NULL;
+    take_key(c, key);
     return 1;
 }
 
@@ -406,7 +403,7 @@ static int sig_verify_init(void *vctx, void *provkey, const OSSL_PARAM params[])
 {
     sigctx *c = vctx;
 
-    if (!start_verify(c, provkey))
+    if (!set_verify_key(c, provkey))
         return 0;
     c->vpctx = EVP_PKEY_CTX_new_from_pkey(c->prov->sw_libctx, c->key->pub, NULL);
     return c->vpctx != NULL && EVP_PKEY_verify_init_ex(c->vpctx, params) > 0;
@@ -425,7 +422,7 @@ static int sig_digest_verify_init(void *vctx, const char *mdname, void *provkey,
 {
     sigctx *c = vctx;
 
-    if (!start_verify(c, provkey))
+    if (!set_verify_key(c, provkey))
         return 0;
     if ((c->vmdctx = EVP_MD_CTX_new()) == NULL)
         return 0;

@@ -89,11 +89,14 @@ static int wanted(const storectx *s, enum step step)
     }
 }
 
-static void next_step(storectx *s)
+/*
+ * Move past the objects the URI and the caller's expectation leave out. Done when asked, not
+ * at open: OSSL_STORE_expect() arrives after the open.
+ */
+static void skip_unwanted(storectx *s)
 {
-    do
+    while (s->step < STEP_DONE && !wanted(s, s->step))
         s->step++;
-    while (s->step < STEP_DONE && !wanted(s, s->step));
 }
 
 static int load_cert(storectx *s, tscns_card *card, OSSL_CALLBACK *object_cb, void *object_cbarg)
@@ -162,13 +165,11 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cb
     enum step step;
     int ok;
 
-    if (s->step == STEP_CERT && !wanted(s, STEP_CERT))
-        next_step(s);
-    step = s->step;
-    if (step == STEP_DONE)
+    skip_unwanted(s);
+    if ((step = s->step) == STEP_DONE)
         return 0;
     /* One object per call; a failure ends the listing instead of repeating the card I/O. */
-    next_step(s);
+    s->step++;
     if (step == STEP_CERT) {
         if ((card = tscns_uri_card(s->prov, &s->uri)) == NULL)
             goto fail;
@@ -196,8 +197,7 @@ static int store_eof(void *loaderctx)
 {
     storectx *s = loaderctx;
 
-    if (s->step == STEP_CERT && !wanted(s, STEP_CERT))
-        next_step(s);
+    skip_unwanted(s);
     return s->step == STEP_DONE;
 }
 

@@ -130,6 +130,24 @@ static int roll_back(const struct write_job *j, tscns_err first, const char *puk
     return cli_exit_code(first);
 }
 
+/*
+ * Ends every write attempt: the card forgets the PUK (no other program may write with it), and
+ * pcscd tells every other program using the card that it changed, so cardio there reads the
+ * certificate again and verifies the PIN again before signing.
+ */
+static void reset_card(const struct write_job *j)
+{
+    tscns_err err = tscns_card_reset(j->card);
+
+    if (err == TSCNS_OK)
+        progress("card reset: the PUK state is closed and other programs see the change");
+    else if (err != TSCNS_E_CARD_REMOVED && err != TSCNS_E_NO_CARD)
+        fprintf(stderr,
+                "tscns extend: the card could not be reset (%s); remove it and put it back so "
+                "that it forgets the PUK\n",
+                tscns_strerror(err));
+}
+
 int guarded_write(const struct write_job *j)
 {
     char puk[CLI_SECRET_MAX];
@@ -175,6 +193,7 @@ int guarded_write(const struct write_job *j)
     say_write_error(j, err);
     rc = roll_back(j, err, have_puk ? puk : NULL);
 end:
+    reset_card(j);
     tscns_card_unlock(j->card);
     if (have_puk)
         cli_secret_wipe(puk, sizeof(puk));

@@ -41,7 +41,8 @@ typedef struct tscns_card tscns_card;
 /** Make a context. No PC/SC call happens here. */
 tscns_err tscns_ctx_new(tscns_ctx **out);
 void tscns_ctx_free(tscns_ctx *ctx);
-/** Detail of the last error on @p ctx (reader name, PC/SC code), "" if none. */
+/** Detail of the last error on @p ctx, "" if none: as tscns_card_detail() (reader, PC/SC call
+ * and code, the serial asked for). */
 const char *tscns_ctx_detail(const tscns_ctx *ctx);
 
 typedef struct tscns_reader {
@@ -75,7 +76,11 @@ tscns_err tscns_card_open_transport(const tscns_transport_ops *ops, void *self,
 
 void tscns_card_close(tscns_card *card);
 
-/** Detail of the last error on @p card: the ATR, the status word, the reader. "" if none. */
+/**
+ * Detail of the last operation's error on @p card, "" if none: only what tscns_strerror() of the
+ * error does not say (the step, the status word or the failed PC/SC call and its code, the ATR,
+ * the reader), so callers print "message (detail)".
+ */
 const char *tscns_card_detail(const tscns_card *card);
 
 /* ---- what the card is ---- */
@@ -95,7 +100,11 @@ tscns_err tscns_card_serial(tscns_card *card, char serial[17]);
 tscns_err tscns_card_personal(tscns_card *card, tscns_personal *out);
 /**
  * The CNS authentication certificate (DER). Read once per card serial for the life of the
- * process; *der stays valid until the process ends (the cache owns it).
+ * process, and again after this handle sees a reset or a reconnect of the card (another program
+ * may have written a renewed certificate: `tscns extend` resets the card after every write).
+ * A cache hit sends no APDU: the reset check is the start of the PC/SC transaction, which
+ * pcscd answers with SCARD_W_RESET_CARD after a reset. *der stays valid until the process ends
+ * (the cache owns it, replaced versions included).
  */
 tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *len);
 /** Size of the certificate file if the card reports it in the FCI, else 0 with TSCNS_OK. */
@@ -150,9 +159,21 @@ tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_
 /**
  * Write @p der to the certificate file with UPDATE BINARY (the access rule of the profile must
  * already be satisfied, e.g. tscns_card_verify_puk()), then read it back and compare.
+ * TSCNS_E_TOO_LARGE, before anything is written, when the file is too small (its FCI size, or a
+ * READ BINARY at the last offset the certificate needs when the FCI has no size).
  * Updates the process cache on success.
  */
 tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, size_t len);
+
+/**
+ * Reset the card (PC/SC: SCardReconnect with SCARD_RESET_CARD), within tscns_card_lock() or
+ * not: the card forgets a verified PIN or PUK, and every other process using the card sees the
+ * reset, drops its cached certificate and verifies the PIN again before signing. This handle
+ * drops its PIN state and the process's cached certificate of this card too.
+ * TSCNS_E_CARD_REMOVED, with nothing sent, when the card was pulled (its state went with its
+ * power); TSCNS_E_INTERNAL if the transport cannot reset a card.
+ */
+tscns_err tscns_card_reset(tscns_card *card);
 
 /* ---- grouping ---- */
 

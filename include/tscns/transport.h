@@ -40,6 +40,19 @@ typedef struct tscns_transport_ops {
     int (*was_reset)(void *self);
     /** Release everything; @p self is not used afterwards. */
     void (*close)(void *self);
+    /**
+     * Optional (NULL: the transport cannot). Reset the card (PC/SC: SCardReconnect with
+     * SCARD_RESET_CARD), which takes away every security state (PIN, PUK) and tells every other
+     * client of the card that it changed. The connection stays usable; was_reset() does not
+     * report this reset, the caller made it.
+     */
+    tscns_err (*reset)(void *self);
+    /**
+     * Optional (NULL: none). What failed in the transport's last operation, for error details:
+     * the function and its code, e.g. "SCardTransmit returned 0x80100016"; "" when nothing
+     * failed. Valid until the next call on @p self.
+     */
+    const char *(*last_error)(void *self);
 } tscns_transport_ops;
 
 #ifdef __cplusplus

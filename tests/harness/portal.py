@@ -41,6 +41,9 @@ def holder(cert):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "tscns-portal/1"
+    # Headers and body go out in separate writes: without TCP_NODELAY each answer waits for
+    # the client's delayed ACK (about 40 ms), which would swamp the card's timing.
+    disable_nagle_algorithm = True
 
     def setup(self):
         # The handshake happens here, in the connection's own thread.

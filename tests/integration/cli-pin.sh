@@ -7,23 +7,45 @@
 
 PROFILES=(athena oberthur cardos st2021 idemia2021 ace2025)
 
-# Run a command on a pseudo-terminal, typing each answer after the next prompt (a line ending
-# in ": "). Prints what the terminal showed (and "<echo left off>" if the command left the
-# terminal without echo); exits with the command's status, 128+N if killed by signal N.
+# Run a command on a pseudo-terminal as a shell runs a foreground job, and act as its user:
+#   on_terminal.py [--sigint-ignored] PROMPT ANSWER [PROMPT ANSWER...] -- COMMAND...
+# Each ANSWER is typed once the terminal shows exactly PROMPT (the event that says the command
+# is reading); "^C" types part of a code and then the interrupt character. Prints what the
+# terminal showed (and "<echo left off>" if the command left the terminal without echo); exits
+# with the command's status, 128+N if killed by signal N.
+# The command starts with default signal dispositions and an empty signal mask, whatever this
+# test inherited: a test run in the background of a script (SIGINT ignored) must not change
+# what Ctrl-C does. --sigint-ignored starts it with SIGINT ignored on purpose.
 write_pty_helper() {
     cat >"$1" <<'PYEOF'
-import os, pty, select, sys, termios, time
-answers = sys.argv[1].split(",") if sys.argv[1] else []
+import os, pty, select, signal, sys, termios, time
+args = sys.argv[1:]
+sigint_ignored = args[:1] == ["--sigint-ignored"]
+if sigint_ignored:
+    args = args[1:]
+split = args.index("--")
+pairs = args[:split]
+steps = [(pairs[i].encode(), pairs[i + 1]) for i in range(0, len(pairs), 2)]
+command = args[split + 1:]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE,
+                signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    if sigint_ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    os.execvp(command[0], command)
 seen = b""
+since_answer = b""
 deadline = time.monotonic() + 20
 while True:
-    if time.monotonic() > deadline:
-        os.kill(pid, 9)
-        sys.exit("pty helper: the command hung")
-    r, _, _ = select.select([fd], [], [], 0.5)
+    left = deadline - time.monotonic()
+    if left <= 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        sys.exit("pty helper: the command hung; the terminal showed: %r" % seen)
+    r, _, _ = select.select([fd], [], [], left)
     if not r:
         continue
     try:
@@ -33,14 +55,17 @@ while True:
     if not data:
         break
     seen += data
-    if answers and seen.rstrip(b" ").endswith(b":"):
-        answer = answers.pop(0)
-        # "^C" types part of a code and then the interrupt character.
+    since_answer += data
+    if steps and since_answer.endswith(steps[0][0]):
+        answer = steps.pop(0)[1]
         os.write(fd, b"12\x03" if answer == "^C" else answer.encode() + b"\n")
         seen += b"<typed>"
+        since_answer = b""
 _, status = os.waitpid(pid, 0)
 if not termios.tcgetattr(fd)[3] & termios.ECHO:
     seen += b"<echo left off>"
+if steps:
+    seen += b"<prompt never shown: %s>" % steps[0][0]
 sys.stdout.write(seen.decode(errors="replace"))
 sys.exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
 PYEOF
@@ -59,6 +84,7 @@ if [ "${1:-}" = --inside ]; then
     sent_verify=0 sent_change=0 sent_unblock=0
     secret() { printf '%s\n' "$2" >"$T/$1"; echo "$T/$1"; }
     write_pty_helper "$T/on_terminal.py"
+    P_PIN='PIN: ' P_NEW='New PIN (5 to 8 digits): ' P_AGAIN='Repeat the new PIN: '
     check_counts() { # what
         assert_eq "$(apdu_count "$log" VERIFY)" "$sent_verify" "$profile: VERIFY sent ($1)"
         assert_eq "$(apdu_count "$log" CHANGE_REFERENCE_DATA)" "$sent_change" \
@@ -127,7 +153,8 @@ if [ "${1:-}" = --inside ]; then
 
     # Change it back on a terminal: no echo, the new PIN typed twice.
     set +e
-    OUT=$("$PY" "$T/on_terminal.py" "$new1,$pin,$pin" tscns pin change)
+    OUT=$("$PY" "$T/on_terminal.py" "$P_PIN" "$new1" "$P_NEW" "$pin" "$P_AGAIN" "$pin" -- \
+        tscns pin change)
     RC=$?
     set -e
     sent_change=$((sent_change + 1))
@@ -135,7 +162,8 @@ if [ "${1:-}" = --inside ]; then
     no_secret_in "$OUT" "$new1" "$pin"
     # Two different new PINs on the terminal: nothing is sent.
     set +e
-    OUT=$("$PY" "$T/on_terminal.py" "$pin,$new1,$new2" tscns pin change)
+    OUT=$("$PY" "$T/on_terminal.py" "$P_PIN" "$pin" "$P_NEW" "$new1" "$P_AGAIN" "$new2" -- \
+        tscns pin change)
     RC=$?
     set -e
     assert_eq "$RC" 1 "$profile: mismatched new PINs"
@@ -143,10 +171,19 @@ if [ "${1:-}" = --inside ]; then
     assert_eq "$(echo "$OUT" | grep -c '<echo left off>')" 0 "$profile: echo restored"
     # Ctrl-C in the middle of typing: the command dies of SIGINT, echo is back, nothing sent.
     set +e
-    OUT=$("$PY" "$T/on_terminal.py" "^C" tscns pin verify)
+    OUT=$("$PY" "$T/on_terminal.py" "$P_PIN" "^C" -- tscns pin verify)
     RC=$?
     set -e
-    assert_eq "$RC" 130 "$profile: Ctrl-C at the PIN prompt"
+    assert_eq "$RC" 130 "$profile: Ctrl-C at the PIN prompt (output: $OUT)"
+    assert_eq "$(echo "$OUT" | grep -c '<echo left off>')" 0 "$profile: echo restored after Ctrl-C"
+    # Started with SIGINT ignored (a background job of a script): Ctrl-C still ends the prompt,
+    # the command says so and exits 1 instead of dying; echo is back, nothing sent.
+    set +e
+    OUT=$("$PY" "$T/on_terminal.py" --sigint-ignored "$P_PIN" "^C" -- tscns pin verify)
+    RC=$?
+    set -e
+    assert_eq "$RC" 1 "$profile: Ctrl-C with SIGINT ignored (output: $OUT)"
+    assert_contains "$OUT" "cancelled" "$profile: Ctrl-C with SIGINT ignored"
     assert_eq "$(echo "$OUT" | grep -c '<echo left off>')" 0 "$profile: echo restored after Ctrl-C"
     tscns pin verify --pin-file "$(secret pin "$pin")" >/dev/null
     sent_verify=$((sent_verify + 1))

@@ -3,7 +3,8 @@
 # --help and in tscns(1) agree, binary DER is not written to a terminal. No card is involved.
 . "$(dirname "$0")/lib.sh"
 
-for cmd in "" readers info cert keyref pin "pin verify" "pin change" "pin unblock"; do
+COMMANDS=("" readers info cert keyref pin "pin verify" "pin change" "pin unblock" doctor)
+for cmd in "${COMMANDS[@]}"; do
     for flag in --help -h; do
         # shellcheck disable=SC2086  # "pin verify" is two words on purpose
         out=$(tscns $cmd $flag)
@@ -30,6 +31,35 @@ expect_fail tscns --serial 12345 info
 assert_eq "$RC" 1 "malformed --serial"
 expect_fail tscns cert extra-argument
 assert_eq "$RC" 1 "stray argument"
+
+# Every command names the option it refuses, and where to look.
+for cmd in "${COMMANDS[@]}"; do
+    prefix="tscns${cmd:+ $cmd}"
+    # shellcheck disable=SC2086  # "pin verify" is two words on purpose
+    {
+        expect_fail tscns $cmd --frobnicate
+        assert_eq "$RC" 1 "$prefix --frobnicate"
+        assert_contains "$OUT" "$prefix: unknown option --frobnicate; see $prefix --help" \
+            "$prefix --frobnicate"
+        expect_fail tscns $cmd -Z
+        assert_eq "$RC" 1 "$prefix -Z"
+        assert_contains "$OUT" "$prefix: unknown option -Z" "$prefix -Z"
+        expect_fail tscns $cmd --reader
+        assert_eq "$RC" 1 "$prefix --reader without its value"
+        assert_contains "$OUT" "$prefix: option --reader needs a value" "$prefix --reader"
+        expect_fail tscns $cmd --help=yes
+        assert_contains "$OUT" "$prefix: option --help takes no value" "$prefix --help=yes"
+    }
+done
+for args in "cert -o" "cert --output" "keyref -o" "pin verify --pin-file" \
+    "pin change --new-pin-file" "pin unblock --puk-file"; do
+    # shellcheck disable=SC2086  # the words are separate arguments on purpose
+    expect_fail tscns $args
+    assert_eq "$RC" 1 "tscns $args without its value"
+    assert_contains "$OUT" "tscns ${args% *}: option ${args##* } needs a value" "tscns $args"
+done
+expect_fail tscns info --json=1
+assert_contains "$OUT" "tscns info: option --json takes no value" "tscns info --json=1"
 
 # Exit codes: the same list in --help and in the man page.
 tscns --help | sed -n '/^Exit status:/,$p' | sed -n 's/^  \([0-9]\)  .*/\1/p' >"$T/help-codes"

@@ -32,6 +32,7 @@ if [ "${1:-}" = --inside ]; then
     assert_eq "$RC" 4 "$profile: exit code for a wrong PUK"
     assert_contains "$OUT" "the card rejected the PUK: 2 tries left" "$profile: wrong PUK"
     assert_contains "$OUT" "It is not tried again" "$profile: wrong PUK"
+    assert_contains "$OUT" "card reset" "$profile: the attempt ends with a card reset"
     assert_eq "$(apdu_count "$log" VERIFY)" 1 "$profile: VERIFY for one wrong PUK"
     assert_eq "$(apdu_count "$log" UPDATE_BINARY)" 0 "$profile: UPDATE BINARY after a wrong PUK"
     case "$OUT" in *"$wrong"*) fail "$profile: the PUK appears in the output" ;; esac

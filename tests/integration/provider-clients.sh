@@ -72,6 +72,33 @@ PYEOF
         "$url" "$T/server.pem" >"$T/answer.json" 2>"$T/err" || fail "python: $(cat "$T/err")"
     assert_eq "$(json_get "$T/answer.json" codice_fiscale)" "$cf" "python pin-source: CF"
 
+    if [ "$(json_get "$image/image.json" key_bits)" -lt 2048 ]; then
+        # examples/README.md and provider/README.md quote these messages and give these ways
+        # out; the refusal is libssl's, before the provider is asked for the key.
+        note "$profile: RSA-1024 at Debian's default security level: curl says ee key too small"
+        sed '/CipherString/d' "$T/plain.cnf" >"$T/seclevel2.cnf"
+        mark_log "$log"
+        expect_fail env OPENSSL_CONF="$T/seclevel2.cnf" curl -sS --cacert "$T/server.pem" \
+            --cert "$image/cert.pem" --key "$T/key.pem" --pass "$pin" "$url"
+        assert_contains "$OUT" "ee key too small" "curl with an RSA-1024 card at level 2"
+        assert_eq "$(new_total "$log")" 0 "APDUs when libssl refuses the certificate"
+
+        note "$profile: Python's set_ciphers(\"DEFAULT:@SECLEVEL=1\") before load_cert_chain"
+        cat >"$T/fetch-level1.py" <<'PYEOF'
+import json, ssl, sys, urllib.request
+cert, key, url, cafile, password = sys.argv[1:6]
+ctx = ssl.create_default_context(cafile=cafile)
+ctx.set_ciphers("DEFAULT:@SECLEVEL=1")
+ctx.load_cert_chain(cert, key, password=password)
+with urllib.request.urlopen(url + "?format=json", context=ctx) as r:
+    print(json.dumps(json.load(r)))
+PYEOF
+        OPENSSL_CONF=$T/seclevel2.cnf "$PY" "$T/fetch-level1.py" "$image/cert.pem" "$T/key.pem" \
+            "$url" "$T/server.pem" "$pin" >"$T/answer.json" 2>"$T/err" ||
+            fail "python with set_ciphers: $(cat "$T/err")"
+        assert_eq "$(json_get "$T/answer.json" codice_fiscale)" "$cf" "python level 1: CF"
+    fi
+
     note "$profile: a key reference to another card's serial fails with a clear error"
     keyref "$T/other-key.pem" "cns:serial=5000000000000009;type=private"
     expect_fail env OPENSSL_CONF="$T/pinfile.cnf" curl -sS --cacert "$T/server.pem" \

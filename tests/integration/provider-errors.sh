@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Errors a user can act on, and no hang: no pcscd, no reader, an empty reader, a card that is
-# not a TS-CNS card, a malformed URI or key-reference file. Every command runs under a timeout
-# that turns a hang into a failure.
+# not a TS-CNS card, a card that computes a wrong signature, a malformed URI or key-reference
+# file. Every command runs under a timeout that turns a hang into a failure. And the other
+# side: calls that succeed leave no error behind in OpenSSL's queue.
 set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
@@ -39,6 +40,21 @@ if [ "${1:-}" = --inside ]; then
         note "a card that is not a TS-CNS card"
         sign_fails "card not supported" "with a foreign card"
         ;;
+    bad-signature)
+        note "a card whose raw RSA result is wrong: caught before anyone sees the signature"
+        sign_fails "does not verify with its certificate's public key" "with a faulty card"
+        ;;
+    clean-queue)
+        pin=$(json_get "$TSCNS_IMAGE_0/image.json" pin)
+        tscns keyref -o "$T/key.pem"
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/sw.pem" 2>/dev/null
+        for order in "" --tscns-first; do
+            note "successful calls leave the error queue empty (providers: ${order:-default first})"
+            timeout 60 tscns-test-clean-errors "$T/key.pem" "$pin" "$T/sw.pem" $order \
+                >"$T/clean.out" 2>&1 || fail "error queue after success: $(cat "$T/clean.out")"
+            assert_contains "$(cat "$T/clean.out")" "failures=0" "error queue after success"
+        done
+        ;;
     bad-input)
         note "malformed URIs and key-reference files"
         sign_fails "invalid cns: URI" "unknown attribute" "cns:colour=blue"
@@ -63,4 +79,9 @@ sandbox --no-pcscd -- bash "$0" --inside no-pcscd
 sandbox --readers 0 -- bash "$0" --inside no-reader
 sandbox --readers 1 -- bash "$0" --inside empty-reader
 sandbox --card "unknown:$T/unknown" -- bash "$0" --inside foreign-card
+mkimage athena "$T/athena"
+sandbox --card "athena:$T/athena" --vcard-opts "--corrupt bad-signature" -- \
+    bash "$0" --inside bad-signature
+mkimage athena "$T/athena-ok"
+sandbox --card "athena:$T/athena-ok" -- bash "$0" --inside clean-queue
 sandbox --readers 1 -- bash "$0" --inside bad-input

@@ -35,6 +35,14 @@ if [ "${1:-}" = --inside ]; then
     assert_eq "$(tr -s ' \n' ' ' <"$T/later.txt")" " 5 MSE_RESTORE 5 MSE_SET 5 PSO_DECIPHER " \
         "the later handshakes' APDUs"
 
+    note "$profile: the card pulled and reinserted between handshakes: the PIN is verified again"
+    mark_log "$log"
+    "${run[@]}" --count 3 --between "sandbox-card remove 0 && sandbox-card insert 0 $image" \
+        >"$T/reinsert.out" 2>&1 || fail "handshakes across card removal: $(cat "$T/reinsert.out")"
+    assert_contains "$(cat "$T/reinsert.out")" "handshakes=3 failures=0" "handshakes across removal"
+    assert_eq "$(new_count "$log" PSO_DECIPHER)" 3 "signatures across removal"
+    assert_eq "$(new_count "$log" VERIFY)" 3 "VERIFY after each reinsertion"
+
     note "$profile: 8 threads x 3 handshakes at once, then a forked child"
     mark_log "$log"
     "${run[@]}" --threads 8 --count 3 --fork >"$T/par.out" 2>&1 ||

@@ -5,11 +5,13 @@
  *
  *   tscns-test-threads --connect HOST:PORT --cert FILE|cns:URI --key FILE|cns:URI
  *                      [--CAfile FILE] [--threads N] [--count N] [--fork] [--tls1_2]
- *                      [--sigalgs LIST] [--seclevel N]
+ *                      [--sigalgs LIST] [--seclevel N] [--between COMMAND]
  *
  * Each handshake sends "GET / HTTP/1.0" and reads the whole answer, so a server that rejects
  * the client certificate (TLS 1.3 says so only after the client's Finished) counts as failure.
- * With --fork, a child forked after the parent's handshakes does one more.
+ * With --fork, a child forked after the parent's handshakes does one more. With --between,
+ * COMMAND (a shell command, e.g. pulling and reinserting the card) runs between two handshakes
+ * of a thread.
  * Prints one summary line; exits 0 only if every handshake succeeded.
  */
 #include <netdb.h>
@@ -28,7 +30,7 @@
 
 #define MAX_THREADS 64
 
-static const char *host = "127.0.0.1", *port;
+static const char *host = "127.0.0.1", *port, *between;
 static SSL_CTX *ctx;
 static int count = 1;
 
@@ -91,9 +93,14 @@ static void *worker(void *arg)
 {
     int *failures = arg, i;
 
-    for (i = 0; i < count; i++)
+    for (i = 0; i < count; i++) {
+        if (i > 0 && between != NULL && system(between) != 0) {
+            fprintf(stderr, "--between command failed: %s\n", between);
+            (*failures)++;
+        }
         if (!one_handshake())
             (*failures)++;
+    }
     return NULL;
 }
 
@@ -180,7 +187,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: tscns-test-threads --connect HOST:PORT --cert C --key K [--CAfile F]"
                     " [--threads N] [--count N] [--fork] [--tls1_2] [--sigalgs L]"
-                    " [--seclevel N]\n");
+                    " [--seclevel N] [--between COMMAND]\n");
     exit(2);
 }
 
@@ -217,6 +224,8 @@ int main(int argc, char **argv)
             nthreads = atoi(argv[++i]);
         else if (strcmp(a, "--count") == 0)
             count = atoi(argv[++i]);
+        else if (strcmp(a, "--between") == 0)
+            between = argv[++i];
         else if (strcmp(a, "--seclevel") == 0)
             seclevel = atoi(argv[++i]);
         else

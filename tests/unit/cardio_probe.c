@@ -3,7 +3,8 @@
  *
  *   tscns-cardio-probe [--reader SUB] [--serial S] COMMAND
  *
- * COMMAND: readers | info | personal-until-ok | sign | fork-sign | reset-then-sign
+ * COMMAND: readers | info | personal-until-ok | personal-across-restart | sign | fork-sign |
+ *          reset-then-sign
  * The PIN comes from the environment variable TSCNS_PROBE_PIN, never from the command line.
  * Results are "key: value" lines on stdout; a cardio error prints
  * "error: NAME: message (detail)" and exits 1.
@@ -58,6 +59,8 @@ static int report(const char *what, tscns_err e, const char *detail)
 {
     printf("error: %s: %s: %s (%s)\n", what, err_name(e), tscns_strerror(e),
            detail != NULL ? detail : "");
+    /* Apart, so the test can check that the detail does not say the headline again. */
+    printf("headline: %s\ndetail: %s\n", tscns_strerror(e), detail != NULL ? detail : "");
     fflush(stdout);
     return 1;
 }
@@ -169,6 +172,8 @@ static int cmd_personal_until_ok(tscns_card *card)
         }
         if (e != last) {
             printf("personal: %s\n", err_name(e));
+            if (last == TSCNS_OK)
+                printf("headline: %s\ndetail: %s\n", tscns_strerror(e), tscns_card_detail(card));
             fflush(stdout);
             last = e;
         }
@@ -177,6 +182,32 @@ static int cmd_personal_until_ok(tscns_card *card)
         usleep(50000);
     }
     return report("personal", last, "the card never came back");
+}
+
+/*
+ * Read EF_DatiPersonali, say "ready", wait for the file named by TSCNS_PROBE_GO (the test
+ * restarts pcscd meanwhile; bounded wait of 30 s), then read again through the same handle.
+ */
+static int cmd_personal_across_restart(tscns_card *card)
+{
+    const char *go = getenv("TSCNS_PROBE_GO");
+    tscns_personal p;
+    tscns_err e;
+
+    if (go == NULL)
+        return report("usage", TSCNS_E_INVALID_ARG, "TSCNS_PROBE_GO is not set");
+    e = tscns_card_personal(card, &p);
+    if (e != TSCNS_OK)
+        return report("first read", e, tscns_card_detail(card));
+    printf("first: ok\nready\n");
+    fflush(stdout);
+    for (int i = 0; i < 1500 && access(go, F_OK) != 0; i++)
+        usleep(20000);
+    if (access(go, F_OK) != 0)
+        return report("wait", TSCNS_E_INTERNAL, "no go from the test");
+    e = tscns_card_personal(card, &p);
+    printf("second: %s\n", err_name(e));
+    return e == TSCNS_OK ? 0 : report("second read", e, tscns_card_detail(card));
 }
 
 static int cmd_sign(tscns_card *card)
@@ -285,7 +316,8 @@ int main(int argc, char **argv)
     if (i != argc - 1) {
         fprintf(stderr,
                 "usage: %s [--reader SUB] [--serial S] "
-                "readers|info|personal-until-ok|sign|fork-sign|reset-then-sign\n",
+                "readers|info|personal-until-ok|personal-across-restart|sign|fork-sign|"
+                "reset-then-sign\n",
                 argv[0]);
         return 2;
     }
@@ -309,6 +341,8 @@ int main(int argc, char **argv)
         rc = cmd_info(card);
     else if (strcmp(cmd, "personal-until-ok") == 0)
         rc = cmd_personal_until_ok(card);
+    else if (strcmp(cmd, "personal-across-restart") == 0)
+        rc = cmd_personal_across_restart(card);
     else if (strcmp(cmd, "sign") == 0)
         rc = cmd_sign(card);
     else if (strcmp(cmd, "fork-sign") == 0)

@@ -210,6 +210,39 @@ static void empty_and_null(void **state)
     assert_int_equal(tscns_parse_personal(NULL, 10, &p), TSCNS_E_INVALID_ARG);
 }
 
+/* Mutations of a valid file: every answer is OK or BAD_RESPONSE, never a read past the buffer
+ * (the sanitizer build checks that), and an accepted file's fields are printable. */
+static void mutations(void **state)
+{
+    uint8_t good[400];
+    uint32_t x = 0x12345678u;
+
+    (void)state;
+    build(good, sizeof(good), sample);
+    for (int round = 0; round < 20000; round++) {
+        uint8_t buf[400];
+        size_t len = sizeof(buf);
+        tscns_personal p;
+        tscns_err err;
+
+        memcpy(buf, good, sizeof(buf));
+        for (int k = 0; k < 1 + round % 4; k++) {
+            x = x * 1103515245u + 12345u;
+            buf[(x >> 8) % sizeof(buf)] = (uint8_t)(x >> 24);
+        }
+        x = x * 1103515245u + 12345u;
+        if (round % 3 == 0)
+            len = (x >> 8) % (sizeof(buf) + 1);
+        err = tscns_parse_personal(buf, len, &p);
+        assert_true(err == TSCNS_OK || err == TSCNS_E_BAD_RESPONSE);
+        if (err != TSCNS_OK)
+            continue;
+        for (int f = 0; f < TSCNS_PD_COUNT; f++)
+            for (const char *c = p.field[f]; *c != '\0'; c++)
+                assert_true(*c >= 0x20 && *c <= 0x7E);
+    }
+}
+
 static void field_names(void **state)
 {
     (void)state;
@@ -235,6 +268,7 @@ int main(void)
         cmocka_unit_test(non_printable),
         cmocka_unit_test(garbage_after_fields),
         cmocka_unit_test(empty_and_null),
+        cmocka_unit_test(mutations),
         cmocka_unit_test(field_names),
     };
 

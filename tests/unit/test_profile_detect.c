@@ -112,9 +112,8 @@ static void idemia_confirmed_by_probe(void **state)
     fake_card f = {.atr_hex = IDEMIA_ATR,
                    .steps = {SERIAL_OK("36363636363636363636363636363631"),
                              {"00A4080C06140090012002", "9000"},
-                             {"00B0000004", "308200039000"},
-                             {"00B0000403", "0201009000"}},
-                   .n_steps = 5};
+                             {"00B00000FF", "308200030201006282"}},
+                   .n_steps = 4};
     tscns_card *card = NULL;
 
     (void)state;
@@ -130,9 +129,8 @@ static void idemia_atr_with_standard_layout(void **state)
                    .steps = {SERIAL_OK("36363636363636363636363636363632"),
                              {"00A4080C06140090012002", "6A82"},
                              {"00A4080C0411001101", "9000"},
-                             {"00B0000004", "308200039000"},
-                             {"00B0000403", "0201009000"}},
-                   .n_steps = 6};
+                             {"00B00000FF", "308200030201006282"}},
+                   .n_steps = 5};
     tscns_card *card = NULL;
 
     (void)state;
@@ -182,7 +180,7 @@ static void broken_certificate_still_identifies(void **state)
     fake_card f = {.atr_hex = "3BDF18008131FE7D006B020C0182011101434E53103180FC",
                    .steps = {SERIAL_OK("36363636363636363636363636363634"),
                              {"00A4080C0411001101", "9000"},
-                             {"00B0000004", "000000009000"}},
+                             {"00B00000FF", "000000006282"}},
                    .n_steps = 4};
     tscns_card *card = NULL;
     const uint8_t *der = NULL;
@@ -193,7 +191,7 @@ static void broken_certificate_still_identifies(void **state)
     assert_string_equal(tscns_card_family(card), "athena");
     /* Asking for the certificate reads it again and reports the damage. */
     f.steps[f.n_steps++] = (fake_step){"00A4080C0411001101", "9000"};
-    f.steps[f.n_steps++] = (fake_step){"00B0000004", "000000009000"};
+    f.steps[f.n_steps++] = (fake_step){"00B00000FF", "000000006282"};
     assert_int_equal(tscns_card_certificate(card, &der, &len), TSCNS_E_BAD_RESPONSE);
     assert_false(f.mismatch);
     tscns_card_close(card);
@@ -205,9 +203,8 @@ static void second_open_skips_the_probe(void **state)
                        .steps = {SERIAL_OK("36363636363636363636363636363635"),
                                  {"00A4080C06140090012002", "6A82"},
                                  {"00A4080C0411001101", "9000"},
-                                 {"00B0000004", "308200039000"},
-                                 {"00B0000403", "0201009000"}},
-                       .n_steps = 6};
+                                 {"00B00000FF", "308200030201006282"}},
+                       .n_steps = 5};
     fake_card again = {.atr_hex = IDEMIA_ATR,
                        .steps = {SERIAL_OK("36363636363636363636363636363635")},
                        .n_steps = 2};

@@ -204,9 +204,9 @@ static void sw_meanings(void **state)
 #define ATHENA_ATR "3BDF18008131FE7D006B020C0182011101434E53103180FC"
 #define OPEN_STEPS(serial_hex)                                                                     \
     {"00A4080C0410001003", "9000"}, {"00B0000010", serial_hex "9000"},                             \
-        {"00A4080C0411001101", "9000"}, {"00B0000004", "308200039000"},                            \
+        {"00A4080C0411001101", "9000"},                                                            \
     {                                                                                              \
-        "00B0000403", "0201009000"                                                                 \
+        "00B00000FF", "308200030201006282"                                                         \
     }
 
 static void pin_answers(void **state)
@@ -218,7 +218,7 @@ static void pin_answers(void **state)
                   {"00200010083132333435FFFFFF", "63C2"},
                   {"002000100831313131313131FF", "63C1"},
                   {"0020001008393939393939FFFF", "6983"}},
-        .n_steps = 8,
+        .n_steps = 7,
     };
     tscns_card *card = NULL;
     int tries = 7;
@@ -230,22 +230,27 @@ static void pin_answers(void **state)
     assert_int_equal(tscns_card_verify_pin(card, "12345", &tries), TSCNS_E_PIN_INCORRECT);
     assert_int_equal(tries, 2);
     assert_int_equal(tscns_card_pin_tries_known(card), 2);
+    /* The detail adds the facts, not the message of TSCNS_E_PIN_INCORRECT again. */
+    assert_string_equal(tscns_card_detail(card),
+                        "VERIFY PIN: 2 tries left (SW 63C2), reader fake 0");
     /* The same PIN again is refused without a command reaching the card. */
     assert_int_equal(tscns_card_verify_pin(card, "12345", &tries), TSCNS_E_PIN_REJECTED);
-    assert_int_equal(f.next, 6);
+    assert_string_equal(tscns_card_detail(card), "VERIFY PIN, reader fake 0");
+    assert_int_equal(f.next, 5);
     assert_int_equal(tscns_card_verify_pin(card, "1111111", &tries), TSCNS_E_PIN_INCORRECT);
     assert_int_equal(tries, 1);
     assert_int_equal(tscns_card_verify_pin(card, "999999", &tries), TSCNS_E_PIN_BLOCKED);
     assert_int_equal(tries, 0);
+    assert_string_equal(tscns_card_detail(card), "VERIFY PIN: SW 6983, reader fake 0");
     /* Known blocked: nothing more is sent. */
     assert_int_equal(tscns_card_verify_pin(card, "424242", &tries), TSCNS_E_PIN_BLOCKED);
-    assert_int_equal(f.next, 8);
+    assert_int_equal(f.next, 7);
     assert_false(f.mismatch);
     /* Format is checked before anything: no empty VERIFY, no letters, no 9 digits. */
     assert_int_equal(tscns_card_verify_pin(card, "", &tries), TSCNS_E_INVALID_ARG);
     assert_int_equal(tscns_card_verify_pin(card, "12a45", &tries), TSCNS_E_INVALID_ARG);
     assert_int_equal(tscns_card_verify_pin(card, "123456789", &tries), TSCNS_E_INVALID_ARG);
-    assert_int_equal(f.next, 8);
+    assert_int_equal(f.next, 7);
     tscns_card_close(card);
     assert_true(f.closed);
 }
@@ -262,7 +267,7 @@ static void sign_refused_without_rsa_certificate(void **state)
         fake_card f = {
             .atr_hex = ATHENA_ATR,
             .steps = {OPEN_STEPS("35353535353535353535353535353532")},
-            .n_steps = 5,
+            .n_steps = 4,
         };
         tscns_card *card = NULL;
 
@@ -270,7 +275,7 @@ static void sign_refused_without_rsa_certificate(void **state)
         /* The 3-byte "certificate" holds no RSA key: refused before any signing APDU. */
         assert_int_equal(tscns_card_rsa_private(card, in, sizeof(in), out, &out_len),
                          TSCNS_E_BAD_RESPONSE);
-        assert_int_equal(f.next, 5);
+        assert_int_equal(f.next, 4);
         tscns_card_close(card);
     }
 }

@@ -265,13 +265,18 @@ int main(int argc, char **argv)
                 o.host, o.port);
         served s = serve(fd, v, &o, &answered);
         close(fd);
-        if (s == SERVED_ERROR && !stop) {
+        if (s == SERVED_ERROR && !stop && !o.reconnect) {
             fprintf(stderr, "tscns-vcard: connection to vpcd failed\n");
             rc = 1;
             break;
         }
-        if (s != SERVED_CLOSED || !o.reconnect) {
+        if (s == SERVED_STOP || stop || !o.reconnect) {
             break;
+        }
+        /* A pcscd that is shutting down may take the connection and then drop it with an
+         * error rather than a clean close: either way, wait for the next vpcd. */
+        if (s == SERVED_ERROR) {
+            fprintf(stderr, "tscns-vcard: connection to vpcd failed; connecting again\n");
         }
         vcard_power_off(v);
     }

@@ -87,6 +87,17 @@ static int vt_was_reset(void *self)
     return r;
 }
 
+/* cardio's own reset: the card loses its volatile state; was_reset() does not report it. */
+static tscns_err vt_reset(void *self)
+{
+    vtransport *t = self;
+    if (!t->present || !t->powered) {
+        return TSCNS_E_CARD_REMOVED;
+    }
+    vcard_power_on(t->card);
+    return TSCNS_OK;
+}
+
 static void vt_close(void *self)
 {
     vtransport *t = self;
@@ -101,6 +112,7 @@ static const tscns_transport_ops vt_ops = {
     .end = vt_end,
     .was_reset = vt_was_reset,
     .close = vt_close,
+    .reset = vt_reset,
 };
 
 tscns_err vcard_transport_open(const char *image_dir, const tscns_transport_ops **ops, void **self)

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# tscns doctor: a good setup (every line ok, the RSA-1024 note, no PIN sent), and the setups a
+# user gets wrong: no pcscd, a reader without a card, the provider module missing or not a
+# provider, an OpenSSL configuration that does not activate tscns or drops default, an RSA-1024
+# card at security level 2. Expected values come from the card image and from openssl itself.
+. "$(dirname "$0")/lib.sh"
+
+MODULE=$TSCNS_BUILD/lib/tscns.so
+
+# The shipped example configuration, pointing at this build; extra sed expressions adapt it.
+make_conf() { # OUT [sed expression...]
+    local out=$1
+    shift
+    local args=(-e "s#^module = .*#module = $MODULE#")
+    for e in "$@"; do args+=(-e "$e"); done
+    sed "${args[@]}" "$TSCNS_SRC/examples/openssl.cnf" >"$out"
+}
+
+# Status of one check in a `tscns doctor --json` output: status_of FILE CHECK
+status_of() {
+    "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print([c["status"] for c in d["checks"] if c["check"]==sys.argv[2]][0])' "$1" "$2"
+}
+message_of() {
+    "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print([c["message"] for c in d["checks"] if c["check"]==sys.argv[2]][0])' "$1" "$2"
+}
+has_check() {
+    "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if any(c["check"]==sys.argv[2] for c in d["checks"]) else 1)' "$1" "$2"
+}
+
+# Run doctor --json into FILE; its exit status lands in RC.
+doctor_json() { # FILE [env assignments...]
+    local out=$1
+    shift
+    set +e
+    env "$@" tscns doctor --json >"$out" 2>"$out.err"
+    RC=$?
+    set -e
+}
+
+if [ "${1:-}" = --inside ]; then
+    # openssl itself loads the module below: in a sanitizer build that needs the ASan runtime
+    # preloaded, which the provider tests' helpers arrange.
+    . "$TSCNS_SRC/provider/tests/helpers.sh"
+    case $2 in
+    good)
+        img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
+        bits=$(json_get "$img/image.json" key_bits)
+        make_conf "$T/good.cnf"
+        doctor_json "$T/good.json" OPENSSL_CONF="$T/good.cnf"
+        assert_eq "$RC" 0 \
+            "doctor on a good setup ($(cat "$T/good.json" "$T/good.json.err"))"
+        for check in pcscd readers card certificate provider_module provider_load openssl_config; do
+            assert_eq "$(status_of "$T/good.json" $check)" ok "$check on a good setup"
+        done
+        assert_eq "$(json_get "$T/good.json" problems)" 0 "problems on a good setup"
+        card=$(message_of "$T/good.json" card)
+        assert_contains "$card" "$(json_get "$img/image.json" serial)" "card serial"
+        assert_contains "$card" "family $(json_get "$img/image.json" profile)" "card family"
+        assert_contains "$card" "$TSCNS_READER_0" "card reader"
+        cert=$(message_of "$T/good.json" certificate)
+        assert_contains "$cert" "RSA $bits bits" "key size"
+        end=$(openssl x509 -in "$img/cert.pem" -noout -enddate | cut -d= -f2)
+        assert_contains "$cert" "$end" "certificate end date (as openssl prints it)"
+        assert_contains "$(message_of "$T/good.json" provider_load)" "tscns" "provider name"
+        assert_contains "$(message_of "$T/good.json" openssl_config)" "$T/good.cnf" "config path"
+        if [ "$bits" -le 1024 ]; then
+            assert_eq "$(status_of "$T/good.json" security_level)" note "RSA-1024 note"
+            assert_contains "$(message_of "$T/good.json" security_level)" "security level 1" \
+                "RSA-1024 note"
+            # The same card at security level 2: a problem, and the line that fixes it.
+            make_conf "$T/level2.cnf" 's#^CipherString = .*#CipherString = DEFAULT@SECLEVEL=2#'
+            doctor_json "$T/level2.json" OPENSSL_CONF="$T/level2.cnf"
+            assert_eq "$RC" 6 "RSA-1024 at security level 2"
+            assert_eq "$(status_of "$T/level2.json" security_level)" problem "level 2 line"
+            assert_contains "$(message_of "$T/level2.json" security_level)" "SECLEVEL=1" \
+                "level 2 advice"
+        else
+            has_check "$T/good.json" security_level && fail "a security-level line for RSA-$bits"
+        fi
+        # Human output: one line per check, the same verdicts.
+        OPENSSL_CONF=$T/good.cnf tscns doctor >"$T/good.txt"
+        assert_eq "$(grep -c '^ok ' "$T/good.txt")" 7 "ok lines in the text output"
+        assert_contains "$(tail -n 1 "$T/good.txt")" "No problem found" "text verdict"
+        # Never a PIN: no VERIFY, CHANGE or UNBLOCK reached the card.
+        assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"
+        assert_eq "$(apdu_count "$log" CHANGE_REFERENCE_DATA)" 0 "CHANGE sent by doctor"
+        assert_eq "$(apdu_count "$log" RESET_RETRY_COUNTER)" 0 "UNBLOCK sent by doctor"
+        # Only --reader's card is looked at.
+        expect_fail env OPENSSL_CONF="$T/good.cnf" tscns --reader "no such reader" doctor
+        assert_eq "$RC" 2 "doctor with a --reader that matches nothing"
+        assert_contains "$OUT" "no such reader" "--reader in the message"
+        ;;
+    no-pcscd)
+        make_conf "$T/good.cnf"
+        doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
+        assert_eq "$RC" 2 "doctor without pcscd"
+        assert_eq "$(status_of "$T/d.json" pcscd)" problem "pcscd line without pcscd"
+        assert_contains "$(message_of "$T/d.json" pcscd)" "pcscd" "pcscd advice"
+        for check in readers card certificate; do
+            assert_eq "$(status_of "$T/d.json" $check)" skipped "$check without pcscd"
+        done
+        # The provider needs no PC/SC service to load.
+        assert_eq "$(status_of "$T/d.json" provider_load)" ok "provider load without pcscd"
+        ;;
+    no-card)
+        make_conf "$T/good.cnf"
+        doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
+        assert_eq "$RC" 2 "doctor without a card"
+        assert_eq "$(status_of "$T/d.json" pcscd)" ok "pcscd line without a card"
+        assert_eq "$(status_of "$T/d.json" readers)" ok "readers line without a card"
+        assert_eq "$(status_of "$T/d.json" card)" problem "card line without a card"
+        assert_contains "$(message_of "$T/d.json" card)" "insert" "card advice"
+        assert_eq "$(status_of "$T/d.json" certificate)" skipped "certificate without a card"
+        ;;
+    unknown-card)
+        make_conf "$T/good.cnf"
+        doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
+        assert_eq "$RC" 3 "doctor with a card that is not a TS-CNS"
+        assert_eq "$(status_of "$T/d.json" card)" problem "card line for an unknown card"
+        # The ATR is named so the user can report it.
+        atr=$(json_get "$TSCNS_IMAGE_0/image.json" atr | tr -d ' ' | tr a-f A-F)
+        assert_contains "$(message_of "$T/d.json" card | tr -d ' ' | tr a-f A-F)" "$atr" \
+            "the unknown card's ATR"
+        ;;
+    provider)
+        make_conf "$T/good.cnf"
+        # No module where tscns looks for it.
+        doctor_json "$T/missing.json" OPENSSL_CONF="$T/good.cnf" \
+            TSCNS_PROVIDER="$T/nowhere/tscns.so"
+        assert_eq "$RC" 6 "doctor with the module missing"
+        assert_eq "$(status_of "$T/missing.json" provider_module)" problem "missing module"
+        assert_contains "$(message_of "$T/missing.json" provider_module)" "TSCNS_PROVIDER" \
+            "missing module advice"
+        assert_eq "$(status_of "$T/missing.json" provider_load)" skipped "load of a missing module"
+        # A command installed without the module beside it: OpenSSL's modules directory is next.
+        mkdir -p "$T/prefix/bin" "$T/no-modules"
+        cp "$BIN/tscns" "$T/prefix/bin/"
+        doctor_json "$T/moddir.json" PATH="$T/prefix/bin:$PATH" OPENSSL_CONF="$T/good.cnf" \
+            OPENSSL_MODULES="$TSCNS_BUILD/lib"
+        assert_eq "$(message_of "$T/moddir.json" provider_module)" "$TSCNS_BUILD/lib/tscns.so" \
+            "module found in OPENSSL_MODULES"
+        assert_eq "$(status_of "$T/moddir.json" provider_load)" ok "load from OPENSSL_MODULES"
+        doctor_json "$T/nomod.json" PATH="$T/prefix/bin:$PATH" OPENSSL_CONF="$T/good.cnf" \
+            OPENSSL_MODULES="$T/no-modules"
+        assert_eq "$RC" 6 "doctor with no module anywhere"
+        assert_contains "$(message_of "$T/nomod.json" provider_module)" "$T/prefix/lib/tscns.so" \
+            "the path next to the command"
+        assert_contains "$(message_of "$T/nomod.json" provider_module)" "$T/no-modules" \
+            "the modules directory"
+        # A file that is no shared object: OpenSSL's own reason is passed on.
+        echo "not a library" >"$T/broken.so"
+        doctor_json "$T/broken.json" OPENSSL_CONF="$T/good.cnf" TSCNS_PROVIDER="$T/broken.so"
+        assert_eq "$RC" 6 "doctor with a broken module"
+        assert_eq "$(status_of "$T/broken.json" provider_module)" ok "broken module exists"
+        assert_eq "$(status_of "$T/broken.json" provider_load)" problem "broken module load"
+        assert_contains "$(message_of "$T/broken.json" provider_load)" "$T/broken.so" \
+            "broken module named"
+        # The configuration names a module that is not there.
+        make_conf "$T/gone.cnf" "s#^module = .*#module = $T/nowhere/tscns.so#"
+        doctor_json "$T/gone.json" OPENSSL_CONF="$T/gone.cnf"
+        assert_eq "$(status_of "$T/gone.json" openssl_config)" problem \
+            "config with a missing module"
+        assert_contains "$(message_of "$T/gone.json" openssl_config)" "$T/nowhere/tscns.so" \
+            "missing module named"
+        # A configuration without tscns, one that lists it inactive, one that drops default.
+        : >"$T/empty.cnf"
+        doctor_json "$T/empty.json" OPENSSL_CONF="$T/empty.cnf"
+        assert_eq "$RC" 6 "doctor with a configuration without providers"
+        assert_eq "$(status_of "$T/empty.json" openssl_config)" problem "config without providers"
+        make_conf "$T/inactive.cnf" '/^\[tscns_sect\]/,/^\[/s/^activate = 1$/# activate off/'
+        doctor_json "$T/inactive.json" OPENSSL_CONF="$T/inactive.cnf"
+        assert_contains "$(message_of "$T/inactive.json" openssl_config)" "activate = 1" \
+            "inactive tscns advice"
+        make_conf "$T/nodefault.cnf" '/^default = default_sect$/d'
+        doctor_json "$T/nodefault.json" OPENSSL_CONF="$T/nodefault.cnf"
+        assert_eq "$(status_of "$T/nodefault.json" openssl_config)" problem "config without default"
+        assert_contains "$(message_of "$T/nodefault.json" openssl_config)" "default" \
+            "config without default advice"
+        # openssl itself agrees: with that file, the default provider is gone.
+        out=$(OPENSSL_CONF=$T/nodefault.cnf openssl list -providers 2>&1)
+        case "$out" in
+        *"OpenSSL Default Provider"*) fail "default is active after all: $out" ;;
+        esac
+        out=$(OPENSSL_CONF=$T/good.cnf openssl list -providers 2>&1)
+        assert_contains "$out" "OpenSSL Default Provider" "default with the good configuration"
+        ;;
+    esac
+    exit 0
+fi
+
+sandbox --card athena:"$T/img-athena" -- bash "$0" --inside good || fail "good setup (RSA-1024)"
+sandbox --card st2021:"$T/img-st2021" -- bash "$0" --inside good || fail "good setup (RSA-2048)"
+sandbox --no-pcscd -- bash "$0" --inside no-pcscd || fail "no pcscd"
+sandbox --readers 1 -- bash "$0" --inside no-card || fail "no card"
+sandbox --card unknown -- bash "$0" --inside unknown-card || fail "unknown card"
+sandbox --card athena -- bash "$0" --inside provider || fail "provider and configuration"
