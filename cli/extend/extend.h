@@ -14,11 +14,11 @@
 #include "cli.h"
 
 /* The subcommands; argv[0] is the subcommand's name. */
-int extend_status(const struct cli_global *g, int argc, char **argv);
-int extend_request(const struct cli_global *g, int argc, char **argv);
-int extend_online(const struct cli_global *g, int argc, char **argv);
-int extend_install(const struct cli_global *g, int argc, char **argv);
-int extend_restore(const struct cli_global *g, int argc, char **argv);
+cli_command_fn extend_status;
+cli_command_fn extend_request;
+cli_command_fn extend_online;
+cli_command_fn extend_install;
+cli_command_fn extend_restore;
 
 /** How extend_install_cert() may write. */
 struct install_opts {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin_common.h"
 #include "pin_input.h"
 #include "progress.h"
 #include "report.h"
@@ -141,61 +142,63 @@ static void reset_card(const struct write_job *j)
 
     if (err == TSCNS_OK)
         progress("card reset: the PUK state is closed and other programs see the change");
-    else if (err != TSCNS_E_CARD_REMOVED && err != TSCNS_E_NO_CARD)
+    else if (err == TSCNS_E_CARD_REMOVED || err == TSCNS_E_NO_CARD)
+        progress("the card left the reader before the reset: it forgot the PUK with its power");
+    else
         fprintf(stderr,
                 "tscns extend: the card could not be reset (%s); remove it and put it back so "
                 "that it forgets the PUK\n",
                 tscns_strerror(err));
 }
 
-int guarded_write(const struct write_job *j)
+/* Inside the card lock: the PUK (if any), the write with read-back, a roll-back on failure. */
+static int write_locked(const struct write_job *j, const char *puk)
 {
-    char puk[CLI_SECRET_MAX];
-    int have_puk = 0, rc;
     tscns_err err;
+    int rc;
 
-    if (!j->no_puk) {
-        rc = cli_secret_read(j->puk_file, "--puk-file", "Card PUK (8 digits): ", "PUK", puk,
-                             sizeof(puk));
-        if (rc != CLI_OK) {
-            fprintf(stderr, "tscns extend: nothing was written.\n");
-            return rc;
-        }
-        if (!tscns_pin_format_ok(puk)) {
-            cli_secret_wipe(puk, sizeof(puk));
-            fprintf(stderr, "tscns extend: a PUK is 5 to 8 digits; nothing was sent to the card "
-                            "and nothing was written.\n");
-            return CLI_USAGE;
-        }
-        have_puk = 1;
-    }
-
-    /* One transaction from the PUK to the read-back: no other program can come in between. */
-    err = tscns_card_lock(j->card);
-    if (err != TSCNS_OK) {
-        if (have_puk)
-            cli_secret_wipe(puk, sizeof(puk));
-        fprintf(stderr, "tscns extend: nothing was written.\n");
-        return cli_report(err, NULL, j->card);
-    }
-    if (have_puk) {
+    if (puk != NULL) {
         rc = verify_puk(j, puk);
         if (rc != CLI_OK)
-            goto end;
+            return rc;
     }
     progress("writing %zu bytes with UPDATE BINARY, then reading them back", j->new_len);
     err = tscns_card_write_certificate(j->card, j->new_der, j->new_len);
     if (err == TSCNS_OK) {
         progress("read-back matches byte for byte: the card holds the new certificate");
-        rc = CLI_OK;
-        goto end;
+        return CLI_OK;
     }
     say_write_error(j, err);
-    rc = roll_back(j, err, have_puk ? puk : NULL);
-end:
-    reset_card(j);
-    tscns_card_unlock(j->card);
-    if (have_puk)
+    return roll_back(j, err, puk);
+}
+
+int guarded_write(const struct write_job *j)
+{
+    char puk[CLI_SECRET_MAX];
+    const char *puk_given = NULL;
+    tscns_err err;
+    int rc;
+
+    if (!j->no_puk) {
+        /* Format-checked here, so a malformed PUK never reaches the card. */
+        rc = pin_read_secret(SECRET_PUK, j->puk_file, puk, sizeof(puk));
+        if (rc != CLI_OK) {
+            fprintf(stderr, "tscns extend: nothing was written.\n");
+            return rc;
+        }
+        puk_given = puk;
+    }
+    /* One transaction from the PUK to the reset: no other program can come in between. */
+    err = tscns_card_lock(j->card);
+    if (err == TSCNS_OK) {
+        rc = write_locked(j, puk_given);
+        reset_card(j);
+        tscns_card_unlock(j->card);
+    } else {
+        fprintf(stderr, "tscns extend: nothing was written.\n");
+        rc = cli_report(err, NULL, j->card);
+    }
+    if (puk_given != NULL)
         cli_secret_wipe(puk, sizeof(puk));
     return rc;
 }

@@ -1,14 +1,13 @@
 /* `tscns extend install FILE` and `tscns extend restore BACKUP`: the command lines. */
 #include "extend.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "certfile.h"
 #include "options.h"
 
 static const char install_help[] =
-    "usage: tscns extend install FILE --ca-cert CAFILE [options]\n"
+    "Usage: tscns extend install FILE --ca-cert CAFILE [options]\n"
     "\n"
     "Put a renewed certificate for the card's own key on the card. Before anything is written\n"
     "it must have the card's public key and subject, verify against CAFILE, end later than the\n"
@@ -16,7 +15,6 @@ static const char install_help[] =
     "first to $XDG_STATE_HOME/tscns/backup/<serial>-<time>.der; the write is read back, and\n"
     "rolled back if anything fails. FILE is PEM (leaf first, then intermediates) or DER.\n"
     "\n"
-    "options:\n"
     "  --ca-cert FILE   trusted CA certificates the new certificate must chain to (required)\n"
     "  --puk-file FILE  read the PUK from the first line of FILE (default: ask on the terminal)\n"
     "  --no-puk         write without verifying the PUK (cards whose file needs no PUK)\n"
@@ -24,14 +22,13 @@ static const char install_help[] =
     "  -y, --yes        do not ask before writing\n";
 
 static const char restore_help[] =
-    "usage: tscns extend restore BACKUP [options]\n"
+    "Usage: tscns extend restore BACKUP [options]\n"
     "\n"
     "Put a certificate saved by `tscns extend install` back on the card it came from (the\n"
     "card serial is part of the backup's name). If the card's certificate is readable, the\n"
     "backup must have its public key and subject; it must fit the file. The card's current\n"
     "certificate is backed up first, and the write is read back.\n"
     "\n"
-    "options:\n"
     "  --ca-cert FILE   also require the backup to verify against these CA certificates\n"
     "  --puk-file FILE  read the PUK from the first line of FILE (default: ask on the terminal)\n"
     "  --no-puk         write without verifying the PUK (cards whose file needs no PUK)\n"
@@ -48,10 +45,31 @@ static const struct option longopts[] = {{"ca-cert", required_argument, NULL, OP
                                          CLI_GLOBAL_LONGOPTS,
                                          {NULL, 0, NULL, 0}};
 
+static void take_option(struct install_opts *o, int c)
+{
+    switch (c) {
+    case OPT_CA:
+        o->ca_file = optarg;
+        break;
+    case OPT_PUK:
+        o->puk_file = optarg;
+        break;
+    case OPT_NO_PUK:
+        o->no_puk = 1;
+        break;
+    case OPT_DRY:
+        o->dry_run = 1;
+        break;
+    case OPT_YES:
+        o->yes = 1;
+        break;
+    }
+}
+
 static int run(const struct cli_global *global, int argc, char **argv, int restore)
 {
-    const char *cmd = restore ? "extend restore" : "extend install";
     struct cli_global g = *global;
+    struct cli_parser p;
     struct install_opts o;
     STACK_OF(X509) *chain = NULL;
     X509 *leaf = NULL;
@@ -59,42 +77,19 @@ static int run(const struct cli_global *global, int argc, char **argv, int resto
 
     memset(&o, 0, sizeof(o));
     o.restore = restore;
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
-        int r = cli_global_option(&g, c, optarg);
-
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        switch (c) {
-        case OPT_CA:
-            o.ca_file = optarg;
-            break;
-        case OPT_PUK:
-            o.puk_file = optarg;
-            break;
-        case OPT_NO_PUK:
-            o.no_puk = 1;
-            break;
-        case OPT_DRY:
-            o.dry_run = 1;
-            break;
-        case OPT_YES:
-            o.yes = 1;
-            break;
-        case 'h':
-            return cli_print_help(restore ? restore_help : install_help);
-        default:
-            return cli_usage_error(cmd, "unknown option");
-        }
-    }
+    cli_parse_init(&p, restore ? "extend restore" : "extend install",
+                   restore ? restore_help : install_help, "y", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        take_option(&o, c);
+    if (c == CLI_OPT_STOP)
+        return p.rc;
     if (optind != argc - 1)
-        return cli_usage_error(cmd, restore ? "give one backup file" : "give one certificate file");
+        return cli_usage_error(p.cmd,
+                               restore ? "give one backup file" : "give one certificate file");
     if (!restore && o.ca_file == NULL)
-        return cli_usage_error(cmd, "--ca-cert is required: the new certificate must verify");
+        return cli_usage_error(p.cmd, "--ca-cert is required: the new certificate must verify");
     if (o.no_puk && o.puk_file != NULL)
-        return cli_usage_error(cmd, "--no-puk and --puk-file contradict each other");
+        return cli_usage_error(p.cmd, "--no-puk and --puk-file contradict each other");
     if (restore)
         o.restore_path = argv[optind];
 

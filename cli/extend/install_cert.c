@@ -94,31 +94,11 @@ static void describe(X509 *cert, size_t len)
     OPENSSL_free(subject);
 }
 
-static int run(const struct cli_global *g, const struct install_opts *o, X509 *leaf,
-               STACK_OF(X509) * chain, struct cli_session *s, struct card_state *cs)
+/* Every check at once, so one run names all that is wrong; nothing is written on a refusal. */
+static int vet(const struct install_opts *o, const struct card_state *cs, X509 *leaf,
+               STACK_OF(X509) * chain, size_t new_len)
 {
-    char backup_path[4096], to[64];
     struct check_input in;
-    struct write_job job;
-    uint8_t *new_der = NULL;
-    size_t new_len = 0;
-    int rc;
-
-    rc = read_card(s, o, cs);
-    if (rc != CLI_OK)
-        return rc;
-    new_der = cert_to_der(leaf, &new_len);
-    if (new_der == NULL) {
-        fprintf(stderr, "tscns extend: cannot encode the certificate\n");
-        return CLI_INTERNAL;
-    }
-    describe(leaf, new_len);
-    if (cs->old_der != NULL && cs->old_len == new_len &&
-        memcmp(cs->old_der, new_der, new_len) == 0) {
-        progress("the card already holds exactly this certificate: nothing to write");
-        rc = CLI_OK;
-        goto end;
-    }
 
     memset(&in, 0, sizeof(in));
     in.card_cert = cs->old_cert;
@@ -130,30 +110,35 @@ static int run(const struct cli_global *g, const struct install_opts *o, X509 *l
     in.need_later = !o->restore;
     if ((o->restore && !restore_target_ok(o, cs)) || checks_run(&in) != 0) {
         fprintf(stderr, "tscns extend: nothing was written to the card\n");
-        rc = CLI_FILE_ERROR;
-        goto end;
+        return CLI_FILE_ERROR;
     }
+    return CLI_OK;
+}
 
-    if (!o->dry_run && !o->yes && !confirm("Write this certificate to the card?")) {
-        rc = CLI_USAGE;
-        goto end;
-    }
+/* No backup, no write. A card whose file holds no readable certificate has nothing to save. */
+static int save_backup(const struct card_state *cs, char *path, size_t size)
+{
+    int rc;
 
-    backup_path[0] = '\0';
-    if (cs->old_cert != NULL) {
-        rc = backup_save(cs->serial, cs->old_der, cs->old_len, backup_path, sizeof(backup_path));
-        if (rc != CLI_OK) {
-            fprintf(stderr, "tscns extend: no backup, so nothing was written to the card\n");
-            goto end;
-        }
-        progress("saved the card's certificate to %s (synced to disk)", backup_path);
+    path[0] = '\0';
+    if (cs->old_cert == NULL)
+        return CLI_OK;
+    rc = backup_save(cs->serial, cs->old_der, cs->old_len, path, size);
+    if (rc != CLI_OK) {
+        fprintf(stderr, "tscns extend: no backup, so nothing was written to the card\n");
+        return rc;
     }
-    if (o->dry_run) {
-        progress("dry run: all checks passed; not asking for the PUK and not writing %zu bytes",
-                 new_len);
-        rc = CLI_OK;
-        goto end;
-    }
+    progress("saved the card's certificate to %s (synced to disk)", path);
+    return CLI_OK;
+}
+
+static int write_cert(const struct cli_global *g, const struct install_opts *o,
+                      struct cli_session *s, const struct card_state *cs, X509 *leaf,
+                      const uint8_t *new_der, size_t new_len, const char *backup_path)
+{
+    struct write_job job;
+    char to[64];
+    int rc;
 
     memset(&job, 0, sizeof(job));
     job.card = s->card;
@@ -173,6 +158,46 @@ static int run(const struct cli_global *g, const struct install_opts *o, X509 *l
         if (job.backup_path != NULL)
             printf("The previous certificate is saved in %s\n", job.backup_path);
     }
+    return rc;
+}
+
+static int run(const struct cli_global *g, const struct install_opts *o, X509 *leaf,
+               STACK_OF(X509) * chain, struct cli_session *s, struct card_state *cs)
+{
+    char backup_path[4096];
+    uint8_t *new_der = NULL;
+    size_t new_len = 0;
+    int rc;
+
+    rc = read_card(s, o, cs);
+    if (rc != CLI_OK)
+        return rc;
+    new_der = cert_to_der(leaf, &new_len);
+    if (new_der == NULL) {
+        fprintf(stderr, "tscns extend: cannot encode the certificate\n");
+        return CLI_INTERNAL;
+    }
+    describe(leaf, new_len);
+    if (cs->old_der != NULL && cs->old_len == new_len &&
+        memcmp(cs->old_der, new_der, new_len) == 0) {
+        progress("the card already holds exactly this certificate: nothing to write");
+        goto end;
+    }
+    rc = vet(o, cs, leaf, chain, new_len);
+    if (rc != CLI_OK)
+        goto end;
+    if (!o->dry_run && !o->yes && !confirm("Write this certificate to the card?")) {
+        rc = CLI_USAGE;
+        goto end;
+    }
+    rc = save_backup(cs, backup_path, sizeof(backup_path));
+    if (rc != CLI_OK)
+        goto end;
+    if (o->dry_run)
+        progress("dry run: all checks passed; not asking for the PUK and not writing %zu bytes",
+                 new_len);
+    else
+        rc = write_cert(g, o, s, cs, leaf, new_der, new_len, backup_path);
 end:
     OPENSSL_free(new_der);
     return rc;

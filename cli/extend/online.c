@@ -18,8 +18,8 @@
 
 #include <openssl/cmp.h>
 #include <openssl/http.h>
-#include <openssl/pem.h>
 
+#include "card_cert.h"
 #include "card_key.h"
 #include "certfile.h"
 #include "cmp_tls.h"
@@ -27,10 +27,9 @@
 #include "ossl_report.h"
 #include "output.h"
 #include "progress.h"
-#include "session.h"
 
 static const char online_help[] =
-    "usage: tscns extend online --server URL --ca-cert FILE [options]\n"
+    "Usage: tscns extend online --server URL --ca-cert FILE [options]\n"
     "\n"
     "Ask a CA for a renewed certificate for the card's key with CMP (RFC 4210 / 9480): a\n"
     "certification request protected by a signature with the card's key and current certificate\n"
@@ -38,7 +37,6 @@ static const char online_help[] =
     "answer is then installed exactly as `tscns extend install` does (checks, backup, PUK,\n"
     "write, read-back).\n"
     "\n"
-    "options:\n"
     "  --server URL       the CMP server, http://HOST[:PORT]/PATH or https://...\n"
     "  --ca-cert FILE     CA certificates: the new certificate, the CMP server's signature\n"
     "                     and the HTTPS server must verify against them (required)\n"
@@ -107,34 +105,6 @@ static int cmp_log(const char *func, const char *file, int line, OSSL_CMP_severi
     return 1;
 }
 
-static int read_card(const struct cli_global *g, char serial[17], X509 **cert)
-{
-    struct cli_session s;
-    const uint8_t *der;
-    size_t len;
-    tscns_err err;
-    int rc;
-
-    rc = cli_session_open(g, &s);
-    if (rc != CLI_OK)
-        return rc;
-    err = tscns_card_serial(s.card, serial);
-    if (err == TSCNS_OK)
-        err = tscns_card_certificate(s.card, &der, &len);
-    if (err != TSCNS_OK) {
-        rc = cli_session_fail(&s, err);
-        cli_session_close(&s);
-        return rc;
-    }
-    *cert = cert_from_der(der, len);
-    cli_session_close(&s);
-    if (*cert == NULL) {
-        fprintf(stderr, "tscns extend: the card's certificate cannot be parsed\n");
-        return CLI_CARD_ERROR;
-    }
-    return CLI_OK;
-}
-
 static X509_STORE *load_trust(const char *ca_file)
 {
     X509_STORE *store = X509_STORE_new();
@@ -190,16 +160,16 @@ static int configure(OSSL_CMP_CTX *cmp, const struct online_opts *o, const struc
 
 static int save_pem(const char *path, X509 *cert)
 {
-    BIO *mem = BIO_new(BIO_s_mem());
-    char *pem;
-    long len;
-    int rc = CLI_INTERNAL;
+    size_t len;
+    uint8_t *der = cert_to_der(cert, &len);
+    int rc;
 
-    if (mem != NULL && PEM_write_bio_X509(mem, cert)) {
-        len = BIO_get_mem_data(mem, &pem);
-        rc = cli_output(path, pem, (size_t)len);
+    if (der == NULL) {
+        ossl_report("encoding the new certificate");
+        return CLI_INTERNAL;
     }
-    BIO_free(mem);
+    rc = cli_output_pem(path, "CERTIFICATE", der, len);
+    OPENSSL_free(der);
     return rc;
 }
 
@@ -302,87 +272,79 @@ static int parse_url(const char *server, struct url *u)
     return CLI_OK;
 }
 
-static int parse(const struct cli_global *global, struct cli_global *g, struct online_opts *o,
-                 int argc, char **argv)
+static void take_option(struct online_opts *o, int c)
 {
-    int c;
-
-    *g = *global;
-    memset(o, 0, sizeof(*o));
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "ho:y", longopts, NULL)) != -1) {
-        int r = cli_global_option(g, c, optarg);
-
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        switch (c) {
-        case OPT_SERVER:
-            o->server = optarg;
-            break;
-        case OPT_CA:
-            o->install.ca_file = optarg;
-            break;
-        case OPT_SRVCERT:
-            o->server_cert = optarg;
-            break;
-        case OPT_OUT:
-            o->out = optarg;
-            break;
-        case OPT_PIN:
-            o->pin_file = optarg;
-            break;
-        case OPT_PUK:
-            o->install.puk_file = optarg;
-            break;
-        case OPT_NO_PUK:
-            o->install.no_puk = 1;
-            break;
-        case OPT_DRY:
-            o->install.dry_run = 1;
-            break;
-        case OPT_YES:
-            o->install.yes = 1;
-            break;
-        case OPT_KUR:
-            o->kur = 1;
-            break;
-        case 'h':
-            cli_print_help(online_help);
-            return -1;
-        default:
-            return cli_usage_error("extend online", "unknown option");
-        }
+    switch (c) {
+    case OPT_SERVER:
+        o->server = optarg;
+        break;
+    case OPT_CA:
+        o->install.ca_file = optarg;
+        break;
+    case OPT_SRVCERT:
+        o->server_cert = optarg;
+        break;
+    case OPT_OUT:
+        o->out = optarg;
+        break;
+    case OPT_PIN:
+        o->pin_file = optarg;
+        break;
+    case OPT_PUK:
+        o->install.puk_file = optarg;
+        break;
+    case OPT_NO_PUK:
+        o->install.no_puk = 1;
+        break;
+    case OPT_DRY:
+        o->install.dry_run = 1;
+        break;
+    case OPT_YES:
+        o->install.yes = 1;
+        break;
+    case OPT_KUR:
+        o->kur = 1;
+        break;
     }
-    if (optind != argc)
-        return cli_usage_error("extend online", "unexpected argument '%s'", argv[optind]);
+}
+
+static int check_options(const char *cmd, const struct online_opts *o)
+{
     if (o->server == NULL || o->install.ca_file == NULL)
-        return cli_usage_error("extend online", "--server and --ca-cert are required");
+        return cli_usage_error(cmd, "--server and --ca-cert are required");
     if (o->install.no_puk && o->install.puk_file != NULL)
-        return cli_usage_error("extend online", "--no-puk and --puk-file contradict each other");
+        return cli_usage_error(cmd, "--no-puk and --puk-file contradict each other");
     return CLI_OK;
 }
 
 int extend_online(const struct cli_global *global, int argc, char **argv)
 {
+    struct cli_global g = *global;
+    struct cli_parser p;
     struct online_opts o;
-    struct cli_global g;
     struct card_key k;
     struct url u;
     char serial[17];
     STACK_OF(X509) *chain = NULL;
     X509 *cert = NULL, *newcert = NULL;
-    int rc;
+    int c, rc;
 
-    rc = parse(global, &g, &o, argc, argv);
+    memset(&o, 0, sizeof(o));
+    cli_parse_init(&p, "extend online", online_help, "o:y", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        take_option(&o, c);
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc == CLI_OK)
+        rc = check_options(p.cmd, &o);
     if (rc != CLI_OK)
-        return rc < 0 ? CLI_OK : rc;
+        return rc;
     rc = parse_url(o.server, &u);
     if (rc != CLI_OK)
         return rc;
     progress("reading the card's certificate");
-    rc = read_card(&g, serial, &cert);
+    rc = card_cert_read(&g, serial, &cert);
     if (rc != CLI_OK)
         goto end;
     progress("opening the card key through the tscns provider");

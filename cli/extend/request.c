@@ -1,27 +1,22 @@
 /* `tscns extend request`: a PKCS#10 request for the card's subject and key, signed by the card. */
 #include "extend.h"
 
-#include <stdio.h>
-#include <string.h>
+#include <openssl/x509.h>
 
-#include <openssl/pem.h>
-
+#include "card_cert.h"
 #include "card_key.h"
-#include "certfile.h"
 #include "options.h"
 #include "ossl_report.h"
 #include "output.h"
 #include "progress.h"
-#include "session.h"
 
 static const char request_help[] =
-    "usage: tscns extend request [-o FILE] [--pin-file FILE]\n"
+    "Usage: tscns extend request [-o FILE] [--pin-file FILE]\n"
     "\n"
     "Write a PKCS#10 certificate request (PEM) for the same subject and the same key as the\n"
     "card's certificate, signed with the card's key (needs the PIN). Give it to the CA; install\n"
     "its answer with `tscns extend install`.\n"
     "\n"
-    "options:\n"
     "  -o, --out FILE   write the request to FILE (default: standard output)\n"
     "  --pin-file FILE  read the PIN from the first line of FILE (default: ask on the terminal)\n";
 
@@ -31,35 +26,6 @@ static const struct option longopts[] = {{"out", required_argument, NULL, OPT_OU
                                          {"pin-file", required_argument, NULL, OPT_PIN},
                                          CLI_GLOBAL_LONGOPTS,
                                          {NULL, 0, NULL, 0}};
-
-/* Serial and certificate come from cardio; the session ends before the provider uses the card. */
-static int read_card(const struct cli_global *g, char serial[17], X509 **cert)
-{
-    struct cli_session s;
-    const uint8_t *der;
-    size_t len;
-    tscns_err err;
-    int rc;
-
-    rc = cli_session_open(g, &s);
-    if (rc != CLI_OK)
-        return rc;
-    err = tscns_card_serial(s.card, serial);
-    if (err == TSCNS_OK)
-        err = tscns_card_certificate(s.card, &der, &len);
-    if (err != TSCNS_OK) {
-        rc = cli_session_fail(&s, err);
-        cli_session_close(&s);
-        return rc;
-    }
-    *cert = cert_from_der(der, len);
-    cli_session_close(&s);
-    if (*cert == NULL) {
-        fprintf(stderr, "tscns extend: the card's certificate cannot be parsed\n");
-        return CLI_CARD_ERROR;
-    }
-    return CLI_OK;
-}
 
 static X509_REQ *make_request(struct card_key *k, X509 *cert)
 {
@@ -84,41 +50,48 @@ static X509_REQ *make_request(struct card_key *k, X509 *cert)
     return req;
 }
 
+/* PEM, as CAs and `openssl req` expect a request. */
+static int write_request(const char *out, X509_REQ *req)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509_REQ(req, &der);
+    int rc;
+
+    if (len <= 0) {
+        ossl_report("encoding the request");
+        return CLI_INTERNAL;
+    }
+    rc = cli_output_pem(out, "CERTIFICATE REQUEST", der, (size_t)len);
+    OPENSSL_free(der);
+    return rc;
+}
+
 int extend_request(const struct cli_global *global, int argc, char **argv)
 {
     struct cli_global g = *global;
+    struct cli_parser p;
     const char *out = NULL, *pin_file = NULL;
     char serial[17];
     struct card_key k;
     X509_REQ *req = NULL;
     X509 *cert = NULL;
-    BIO *mem = NULL;
-    char *pem;
-    long pem_len;
     int c, rc;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        int r = cli_global_option(&g, c, optarg);
-
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
+    cli_parse_init(&p, "extend request", request_help, "o:", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0) {
         if (c == OPT_OUT)
             out = optarg;
-        else if (c == OPT_PIN)
-            pin_file = optarg;
-        else if (c == 'h')
-            return cli_print_help(request_help);
         else
-            return cli_usage_error("extend request", "unknown option");
+            pin_file = optarg;
     }
-    if (optind != argc)
-        return cli_usage_error("extend request", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
 
     progress("reading the card's certificate");
-    rc = read_card(&g, serial, &cert);
+    rc = card_cert_read(&g, serial, &cert);
     if (rc != CLI_OK)
         return rc;
     progress("opening the card key through the tscns provider");
@@ -137,17 +110,10 @@ int extend_request(const struct cli_global *global, int argc, char **argv)
         goto end;
     }
     progress("the request's signature verifies with the certificate's public key");
-    mem = BIO_new(BIO_s_mem());
-    if (mem == NULL || !PEM_write_bio_X509_REQ(mem, req)) {
-        rc = CLI_INTERNAL;
-        goto end;
-    }
-    pem_len = BIO_get_mem_data(mem, &pem);
-    rc = cli_output(out, pem, (size_t)pem_len);
+    rc = write_request(out, req);
     if (rc == CLI_OK && out != NULL)
         progress("wrote the request to %s", out);
 end:
-    BIO_free(mem);
     X509_REQ_free(req);
     card_key_close(&k);
     X509_free(cert);

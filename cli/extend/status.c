@@ -12,12 +12,11 @@
 #include "session.h"
 
 static const char status_help[] =
-    "usage: tscns extend status [--json]\n"
+    "Usage: tscns extend status [--json]\n"
     "\n"
     "Show the card's certificate validity and days left, the key size, the card family, the\n"
     "certificate file's size (when the card reports it) and whether a renewal is possible.\n"
     "\n"
-    "options:\n"
     "  --json           machine-readable output\n";
 
 enum { OPT_JSON = 'j' };
@@ -159,27 +158,19 @@ static int collect(struct cli_session *s, struct status *st)
 int extend_status(const struct cli_global *global, int argc, char **argv)
 {
     struct cli_global g = *global;
+    struct cli_parser p;
     struct cli_session s;
     struct status st;
     int c, json = 0, rc;
 
-    cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int r = cli_global_option(&g, c, optarg);
-
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        if (c == OPT_JSON)
-            json = 1;
-        else if (c == 'h')
-            return cli_print_help(status_help);
-        else
-            return cli_usage_error("extend status", "unknown option");
-    }
-    if (optind != argc)
-        return cli_usage_error("extend status", "unexpected argument '%s'", argv[optind]);
+    cli_parse_init(&p, "extend status", status_help, "", longopts, argc, argv, &g);
+    while ((c = cli_next_option(&p)) >= 0)
+        json = c == OPT_JSON;
+    if (c == CLI_OPT_STOP)
+        return p.rc;
+    rc = cli_parse_no_operands(&p);
+    if (rc != CLI_OK)
+        return rc;
 
     rc = cli_session_open(&g, &s);
     if (rc != CLI_OK)

@@ -2,8 +2,10 @@
  * tscns-pcsc-wait: wait for a PC/SC event instead of sleeping.
  *
  *   tscns-pcsc-wait readers N [TIMEOUT]        until pcscd lists at least N readers
- *   tscns-pcsc-wait present READER [TIMEOUT]   until READER (substring) holds a card
- *   tscns-pcsc-wait absent READER [TIMEOUT]    until READER is empty
+ *   tscns-pcsc-wait present READER [TIMEOUT]   until READER (substring) holds a card; prints
+ *                                              pcscd's event count of the reader
+ *   tscns-pcsc-wait absent READER [TIMEOUT [COUNT]]  until READER is empty (and its event
+ *                                              count is no longer COUNT)
  *   tscns-pcsc-wait list                       print "name<TAB>present|empty" per reader
  *
  * Test scripts use it after inserting or pulling a virtual card: pcscd notices a change only at
@@ -112,7 +114,20 @@ static int cmd_readers(SCARDCONTEXT ctx, long want, double deadline)
     }
 }
 
-static int cmd_card(SCARDCONTEXT ctx, int want_present, const char *needle, double deadline)
+/* pcscd's count of the insertions and removals its event thread saw in a reader. */
+static long event_count(DWORD event_state)
+{
+    return (long)(event_state >> 16);
+}
+
+/*
+ * absent with @p since >= 0 also waits until the event count differs from @p since (taken
+ * while the card was present): a failed SCardReconnect(SCARD_RESET_CARD) on a card that was
+ * just pulled marks the reader empty at once, but pcscd's event thread learns of the removal
+ * only at its next poll; a card inserted before that poll is never reported.
+ */
+static int cmd_card(SCARDCONTEXT ctx, int want_present, const char *needle, double deadline,
+                    long since, int print_count)
 {
     LONG rv;
     char *readers = list_readers(ctx, &rv);
@@ -131,7 +146,10 @@ static int cmd_card(SCARDCONTEXT ctx, int want_present, const char *needle, doub
             int present = (st.dwEventState & SCARD_STATE_PRESENT) != 0;
             /* A card that vpcd just accepted can flash MUTE before its ATR is read. */
             int usable = present && !(st.dwEventState & SCARD_STATE_MUTE);
-            if (want_present ? usable : !present) {
+            int settled = since < 0 || event_count(st.dwEventState) != since;
+            if (want_present ? usable : !present && settled) {
+                if (print_count)
+                    printf("%ld\n", event_count(st.dwEventState));
                 ret = 0;
                 break;
             }
@@ -185,7 +203,14 @@ int main(int argc, char **argv)
         long n = strtol(argv[2], &end, 10);
         ret = (*end || n < 0) ? usage() : cmd_readers(ctx, n, deadline);
     } else if ((strcmp(argv[1], "present") == 0 || strcmp(argv[1], "absent") == 0) && argc >= 3) {
-        ret = cmd_card(ctx, argv[1][0] == 'p', argv[2], deadline);
+        long since = -1;
+        if (argc >= 5) {
+            char *end;
+            since = strtol(argv[4], &end, 10);
+            if (*end || since < 0)
+                return usage();
+        }
+        ret = cmd_card(ctx, argv[1][0] == 'p', argv[2], deadline, since, argv[1][0] == 'p');
     } else {
         ret = usage();
     }

@@ -3,7 +3,8 @@
 # --help and in tscns(1) agree, binary DER is not written to a terminal. No card is involved.
 . "$(dirname "$0")/lib.sh"
 
-COMMANDS=("" readers info cert keyref pin "pin verify" "pin change" "pin unblock" doctor)
+COMMANDS=("" readers info cert keyref pin "pin verify" "pin change" "pin unblock" doctor
+    extend "extend status" "extend request" "extend online" "extend install" "extend restore")
 for cmd in "${COMMANDS[@]}"; do
     for flag in --help -h; do
         # shellcheck disable=SC2086  # "pin verify" is two words on purpose

@@ -26,6 +26,16 @@ if [ "${1:-}" = --inside ]; then
         --out "$T/new.pem"
     openssl x509 -in "$T/new.pem" -outform DER -out "$T/new.der"
 
+    # A PUK that is not 5 to 8 digits never reaches the card.
+    printf '12ab\n' >"$T/bad-puk"
+    expect_fail tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" \
+        --puk-file "$T/bad-puk" --yes
+    assert_eq "$RC" 1 "$profile: exit code for a malformed PUK"
+    assert_contains "$OUT" "nothing was sent to the card" "$profile: malformed PUK"
+    assert_contains "$OUT" "nothing was written" "$profile: malformed PUK"
+    assert_eq "$(apdu_count "$log" VERIFY)" 0 "$profile: VERIFY for a malformed PUK"
+    rm -r "$XDG_STATE_HOME"
+
     # A wrong PUK: one VERIFY, tries left in words, exit 4, nothing written.
     expect_fail tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" \
         --puk-file "$T/wrong-puk" --yes

@@ -13,8 +13,10 @@ if [ "${1:-}" = --inside ]; then
         --out "$T/new.pem"
 
     # A dress rehearsal on the same card: how many APDUs come before the first UPDATE BINARY,
-    # and how many UPDATE BINARY the write takes (short APDUs: several).
+    # how many UPDATE BINARY the write takes (short APDUs: several), and how many in all.
+    : >"$log"
     tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes 2>/dev/null
+    all=$(apdu_total "$log")
     first=$(grep -n " UPDATE_BINARY " "$log" | head -1 | cut -d: -f1)
     writes=$(apdu_count "$log" UPDATE_BINARY)
     [ "$writes" -ge 3 ] || fail "the write takes $writes UPDATE BINARY; the test needs several"
@@ -44,6 +46,29 @@ if [ "${1:-}" = --inside ]; then
     tscns cert --der -o "$T/now.der"
     assert_files_equal "$T/now.der" "$img/cert.der" "the card's certificate after restore"
     note "extend-remove: restored after a pull in the middle of the write"
+
+    # Pulled after the read-back, the last APDU, before the reset that closes the PUK state:
+    # the certificate is written and verified, so the install succeeds, and says that the card
+    # forgot the PUK by leaving the reader. Put back, the card presents the new certificate.
+    # (pcscd 1.9.9 marks the reader empty at the failed reset before its event thread sees the
+    # removal; sandbox-card's wait-absent therefore waits for that thread's event count, or a
+    # card inserted before its next poll would never be reported: docs/extend.md.)
+    rm -r "$XDG_STATE_HOME"
+    sandbox-card remove 0
+    : >"$log"
+    sandbox-card insert 0 "$img" --remove-after "$all"
+    out=$(tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes 2>&1)
+    assert_eq "$(apdu_total "$log")" "$all" "APDUs of the install pulled before its reset"
+    assert_contains "$out" "read-back matches byte for byte" "the write before the pull"
+    assert_contains "$out" "the card left the reader before the reset" "the pull before the reset"
+    openssl x509 -in "$T/new.pem" -outform DER -out "$T/new.der"
+    cmp -s -n "$(stat -c %s "$T/new.der")" "$T/new.der" "$img/ef_cert.bin" ||
+        fail "the card image does not hold the new certificate after the pull"
+    sandbox-card wait-absent 0
+    sandbox-card insert 0 "$img"
+    tscns cert --der -o "$T/now.der"
+    assert_files_equal "$T/now.der" "$T/new.der" "the card's certificate after it is put back"
+    note "extend-remove: pulled between the read-back and the reset, then put back"
     exit 0
 fi
 

@@ -49,6 +49,13 @@ if [ "${1:-}" = --inside ]; then
             fail "$profile: text days: got '$text_days', JSON said $days"
         assert_contains "$text" "Renewal possible:  yes" "$profile: text verdict"
     fi
+    # The global options work before the subcommand as after it, as for every tscns command.
+    serial=$(json_get "$img/image.json" serial)
+    tscns extend --reader "$TSCNS_READER_0" --serial "$serial" status --json >"$T/global.json"
+    assert_eq "$(json_get "$T/global.json" serial)" "$serial" "$profile: --reader before status"
+    expect_fail tscns extend --reader "no such reader" status
+    assert_eq "$RC" 2 "$profile: --reader naming no reader, before status"
+    assert_contains "$OUT" "no such reader" "$profile: the reader named in the message"
     assert_eq "$(apdu_count "$log" VERIFY)" 0 "$profile: VERIFY sent by status"
     assert_eq "$(apdu_count "$log" UPDATE_BINARY)" 0 "$profile: UPDATE BINARY sent by status"
     note "extend-status: $profile ok"
