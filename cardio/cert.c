@@ -128,6 +128,26 @@ void cert_cache_forget(const char *reader, const char *serial)
     pthread_mutex_unlock(&cache_mu);
 }
 
+void tscns_cert_cache_clear(void)
+{
+    entry *e, *next;
+    blob *b, *bnext;
+
+    pthread_mutex_lock(&cache_mu);
+    for (e = cache_head; e != NULL; e = next) {
+        next = e->next;
+        for (b = e->retired; b != NULL; b = bnext) {
+            bnext = b->next;
+            free(b->der);
+            free(b);
+        }
+        free(e->der);
+        free(e);
+    }
+    cache_head = NULL;
+    pthread_mutex_unlock(&cache_mu);
+}
+
 /*
  * The FCI size is not trusted (some cards omit it): the DER header says how much to read. The
  * first READ BINARY asks for 255 bytes, header included; the rest follows in one extended READ

@@ -74,6 +74,8 @@ void tscns_cache_release(void)
         free_entries(1);
         tscns_ctx_free(ctx);
         ctx = NULL;
+        /* The cards are closed and the provider holds no certificate pointer past a call. */
+        tscns_cert_cache_clear();
     }
     pthread_mutex_unlock(&lock);
 }
@@ -116,10 +118,13 @@ tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const c
     }
     err = tscns_card_open(ctx, reader, serial, &card);
     if (err != TSCNS_OK) {
-        if (err == TSCNS_E_NO_CARD && reader != NULL)
-            tscns_raise(prov, TSCNS_R_NO_CARD, "no card%s%s in reader %s (%s)",
-                        serial != NULL ? " with serial " : "", serial != NULL ? serial : "", reader,
-                        tscns_ctx_detail(ctx));
+        /*
+         * cardio's detail names the serial alone ("no card with serial S") and would repeat
+         * the reason; without a serial it names the one empty reader or counts the empty ones.
+         */
+        if (err == TSCNS_E_NO_CARD && serial != NULL)
+            tscns_raise(prov, TSCNS_R_NO_CARD, "serial %s%s%s", serial,
+                        reader != NULL ? ", reader " : "", reader != NULL ? reader : "");
         else
             tscns_raise_card(prov, err, NULL, ctx, -1);
         card = NULL;

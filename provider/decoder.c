@@ -20,10 +20,10 @@
  * data that names one.
  *
  * RSA is the key step's name because OpenSSL only chains key decoders whose name is a
- * KEYMGMT's. Every PEM block and every DER key a program decodes is offered to these
+ * KEYMGMT's. Every PEM block and every DER private key a program decodes is offered to these
  * decoders, so they read with the core's BIO functions (no library context is built) and
  * decline anything else early: the PEM step at the first BEGIN line, the DER step at the
- * first byte.
+ * first byte. README.md says what their mere presence costs other programs.
  */
 #include <errno.h>
 #include <string.h>
@@ -71,10 +71,15 @@ static void keyref_freectx(void *ctx)
     (void)ctx;
 }
 
+/*
+ * A key reference is only ever loaded as a private key. OpenSSL 3.0 asks this before it puts
+ * the decoder into a chain, so the public-key chains of every certificate a program decodes
+ * (d2i_X509, TLS peer certificates, PEM_read_bio_PUBKEY) are built without it.
+ */
 static int keyref_does_selection(void *provctx, int selection)
 {
     (void)provctx;
-    return selection == 0 || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
+    return selection == 0 || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0;
 }
 
 /* 1 if [p, p+len) is a URI we could have written: the cns: scheme, bounded, no NUL. */

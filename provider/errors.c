@@ -91,11 +91,22 @@ static int reason_of(tscns_err err)
     }
 }
 
+/*
+ * Whether tscns_strerror() says more than the reason string: for the errors that share the
+ * generic "card error", a reset (which also means the PIN is needed again) and a PIN not sent.
+ * Elsewhere it would only say the reason again in other words.
+ */
+static int strerror_adds(tscns_err err)
+{
+    return reason_of(err) == TSCNS_R_CARD_ERROR || err == TSCNS_E_CARD_RESET ||
+           err == TSCNS_E_PIN_REJECTED;
+}
+
 void tscns_raise_card_at(const tscns_prov *prov, const char *file, int line, const char *func,
                          tscns_err err, const tscns_card *card, const tscns_ctx *ctx,
                          int tries_left)
 {
-    const char *detail = NULL;
+    const char *detail = NULL, *what = strerror_adds(err) ? tscns_strerror(err) : "";
 
     if (card != NULL)
         detail = tscns_card_detail(card);
@@ -109,7 +120,10 @@ void tscns_raise_card_at(const tscns_prov *prov, const char *file, int line, con
             prov, file, line, func, reason_of(err), "%d %s left%s%s", tries_left,
             tries_left == 1 ? "try" : "tries", err == TSCNS_E_PIN_REJECTED ? " (not sent: " : "",
             err == TSCNS_E_PIN_REJECTED ? "a PIN the card rejected or the last try)" : "");
+    else if (*what != '\0' && *detail != '\0')
+        tscns_raise_at(prov, file, line, func, reason_of(err), "%s (%s)", what, detail);
+    else if (*what != '\0' || *detail != '\0')
+        tscns_raise_at(prov, file, line, func, reason_of(err), "%s", *what != '\0' ? what : detail);
     else
-        tscns_raise_at(prov, file, line, func, reason_of(err), "%s%s%s%s", tscns_strerror(err),
-                       *detail != '\0' ? " (" : "", detail, *detail != '\0' ? ")" : "");
+        tscns_raise_at(prov, file, line, func, reason_of(err), NULL);
 }

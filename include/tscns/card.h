@@ -104,9 +104,14 @@ tscns_err tscns_card_personal(tscns_card *card, tscns_personal *out);
  * may have written a renewed certificate: `tscns extend` resets the card after every write).
  * A cache hit sends no APDU: the reset check is the start of the PC/SC transaction, which
  * pcscd answers with SCARD_W_RESET_CARD after a reset. *der stays valid until the process ends
- * (the cache owns it, replaced versions included).
+ * or tscns_cert_cache_clear() (the cache owns it, replaced versions included).
  */
 tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *len);
+/**
+ * Free the process-wide certificate cache. Only when no card is open and no pointer from
+ * tscns_card_certificate() is held: the provider calls it at its last teardown.
+ */
+void tscns_cert_cache_clear(void);
 /** Size of the certificate file if the card reports it in the FCI, else 0 with TSCNS_OK. */
 tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity);
 /** @p len random bytes from GET CHALLENGE (split into calls the card accepts). */

@@ -6,10 +6,10 @@ PROVIDER_MODULE=$TSCNS_BUILD/lib/tscns.so
 # runtime; the system's openssl, curl and python do not, so preload it, with the fix that
 # keeps curl from hanging at start-up (provider/tests/asan_preload_fix.c). Leak reports are
 # off: they would be about those programs, not about the module.
-if [ "${TSCNS_SANITIZE:-0}" = 1 ]; then
+if [ -n "$SANITIZER_PRELOAD" ]; then
     _asan_fix=$TSCNS_BUILD/lib/tscns-asan-preload-fix.so
     [ -f "$_asan_fix" ] || fail "no $_asan_fix (build tscns_asan_preload_fix)"
-    LD_PRELOAD=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so):$_asan_fix
+    LD_PRELOAD=$SANITIZER_PRELOAD
     export LD_PRELOAD ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 fi
 [ -f "$PROVIDER_MODULE" ] || fail "no provider module at $PROVIDER_MODULE (build tscns_provider)"

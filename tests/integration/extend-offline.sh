@@ -65,7 +65,7 @@ CNF
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.pem" \
         -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null
     port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    OPENSSL_CONF=$T/openssl.cnf openssl s_server -accept "$port" -www -Verify 1 \
+    OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_server -accept "$port" -www -Verify 1 \
         -verify_return_error -CAfile "$img/ca.pem" -cert "$T/tls.pem" -key "$T/tls.key" \
         >"$T/s_server.log" 2>&1 &
     server=$!
@@ -76,7 +76,7 @@ CNF
         sleep 0.05 # no event for "listening"; bounded poll of 10 s
     done
     printf 'GET / HTTP/1.0\r\n\r\n' |
-        OPENSSL_CONF=$T/openssl.cnf openssl s_client -connect "127.0.0.1:$port" -quiet \
+        OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_client -connect "127.0.0.1:$port" -quiet \
             -CAfile "$T/tls.pem" -cert "cns:serial=$serial;type=cert" \
             -key "cns:serial=$serial;type=private" >"$T/page.txt" 2>"$T/s_client.err" ||
         { cat "$T/s_client.err" "$T/s_server.log" >&2; fail "$profile: s_client with the card"; }

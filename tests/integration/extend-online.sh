@@ -169,12 +169,12 @@ CNF
     tscns keyref -o "$T/card.key"
     start_tls_server
     printf 'GET / HTTP/1.0\r\n\r\n' |
-        OPENSSL_CONF=$T/openssl.cnf openssl s_client -connect "127.0.0.1:$TLS_PORT" -quiet \
+        OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_client -connect "127.0.0.1:$TLS_PORT" -quiet \
             -CAfile "$img/ca.pem" -cert "cns:serial=$serial;type=cert" \
             -key "cns:serial=$serial;type=private" >"$T/page1.txt" 2>"$T/s_client.err" ||
         { cat "$T/s_client.err" >&2; fail "openssl s_client with the card"; }
     presented_cert_is "$T/new1.pem" "$T/page1.txt" "openssl s_client"
-    OPENSSL_CONF=$T/openssl.cnf curl -sS --cacert "$img/ca.pem" --cert "$T/card1.pem" \
+    OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" curl -sS --cacert "$img/ca.pem" --cert "$T/card1.pem" \
         --key "$T/card.key" "https://127.0.0.1:$TLS_PORT/" >"$T/page2.txt" ||
         fail "curl with the card"
     presented_cert_is "$T/new1.pem" "$T/page2.txt" "curl"

@@ -78,3 +78,20 @@ mkimage() {
     shift 2
     "$BIN/tscns-mkcard" --profile "$profile" --out "$dir" "$@" >/dev/null
 }
+
+# A sanitizer build of the provider module can only be loaded by programs that start with the
+# ASan runtime; the system's openssl, curl and python do not. SANITIZER_PRELOAD is what they
+# need in LD_PRELOAD (empty in a normal build), with the shim that keeps curl from hanging at
+# start-up (provider/tests/asan_preload_fix.c).
+SANITIZER_PRELOAD=
+if [ "${TSCNS_SANITIZE:-0}" = 1 ]; then
+    SANITIZER_PRELOAD=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)
+    SANITIZER_PRELOAD+=:$TSCNS_BUILD/lib/tscns-asan-preload-fix.so
+fi
+# Prefix for a system program that loads the module: OPENSSL_CONF=... "${SYSPROG[@]}" openssl ...
+# (an array, not a function, so that `... &` still gives the program's own pid in $!; leak
+# reports are off for it: they would be about that program, not about the module)
+SYSPROG=()
+if [ -n "$SANITIZER_PRELOAD" ]; then
+    SYSPROG=(env "LD_PRELOAD=$SANITIZER_PRELOAD" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
+fi

@@ -10,39 +10,54 @@ if [ "${1:-}" = --inside ]; then
     . "$TSCNS_SRC/provider/tests/helpers.sh"
     case=$2
 
-    sign_fails() { # EXPECTED-TEXT WHAT [URI]
+    # REASON WHAT [URI [ONCE [DATA]]]: ONCE is a phrase the message says only once; DATA is
+    # what OpenSSL prints after the reason (and the source position): the facts it lacks.
+    sign_fails() {
         local uri=${3:-cns:type=private}
         echo "to be signed" >"$T/msg"
         expect_fail timeout 20 openssl pkeyutl -provider default -provider tscns -sign \
             -inkey "$uri" -passin pass:12345678 -in "$T/msg"
         [ "$RC" -ne 124 ] || fail "$2: openssl hung"
-        assert_contains "$OUT" "$1" "$2"
+        assert_contains "$OUT" ":$1:" "$2"
+        [ -z "${5:-}" ] || assert_contains "$OUT" ":$5" "$2"
+        if [ -n "${4:-}" ]; then
+            assert_eq "$(grep -o -F -- "$4" <<<"$OUT" | wc -l)" 1 "$2: times the message says '$4' in: $OUT"
+        fi
     }
 
     case $case in
     no-pcscd)
         note "no PC/SC service"
-        sign_fails "no PC/SC service (is pcscd running?)" "without pcscd"
+        sign_fails "no PC/SC service (is pcscd running?)" "without pcscd" cns:type=private pcscd \
+            "SCardEstablishContext returned 0x"
         ;;
     no-reader)
         note "pcscd without any reader"
-        sign_fails "no smart-card reader" "without a reader"
+        sign_fails "no smart-card reader" "without a reader" cns:type=private reader \
+            "SCardListReaders returned 0x"
         ;;
     empty-reader)
         note "an empty reader"
-        sign_fails "no card in reader" "with an empty reader"
+        sign_fails "no card in reader" "with an empty reader" cns:type=private "no card"
         reader_pct=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
             "$TSCNS_READER_0")
-        sign_fails "no card in reader $TSCNS_READER_0" "naming the empty reader" \
-            "cns:reader=$reader_pct;type=private"
+        sign_fails "no card in reader" "naming the empty reader" \
+            "cns:reader=$reader_pct;type=private" "no card" "reader $TSCNS_READER_0"
+        sign_fails "no card in reader" "naming a serial" \
+            "cns:serial=5000000000000009;type=private" "serial 5000000000000009" \
+            "serial 5000000000000009"
+        sign_fails "no card in reader" "naming a serial and the empty reader" \
+            "cns:reader=$reader_pct;serial=5000000000000009;type=private" "no card" \
+            "serial 5000000000000009, reader $TSCNS_READER_0"
         ;;
     foreign-card)
         note "a card that is not a TS-CNS card"
-        sign_fails "card not supported" "with a foreign card"
+        sign_fails "card not supported" "with a foreign card" cns:type=private "supported" "ATR 3B"
         ;;
     bad-signature)
         note "a card whose raw RSA result is wrong: caught before anyone sees the signature"
-        sign_fails "does not verify with its certificate's public key" "with a faulty card"
+        sign_fails "card error" "with a faulty card" cns:type=private "card error" \
+            "the card's signature does not verify with its certificate's public key"
         ;;
     clean-queue)
         pin=$(json_get "$TSCNS_IMAGE_0/image.json" pin)
@@ -57,7 +72,8 @@ if [ "${1:-}" = --inside ]; then
         ;;
     bad-input)
         note "malformed URIs and key-reference files"
-        sign_fails "invalid cns: URI" "unknown attribute" "cns:colour=blue"
+        sign_fails "invalid cns: URI" "unknown attribute" "cns:colour=blue" "" \
+            "cns:colour=blue: unknown attribute"
         sign_fails "invalid cns: URI" "short serial" "cns:serial=123"
         sign_fails "invalid cns: URI" "unknown type" "cns:type=secret"
         sign_fails "invalid cns: URI" "bad percent-encoding" "cns:reader=a%2"

@@ -77,7 +77,7 @@ if [ "${1:-}" = --inside ]; then
     keyref "$T/other.pem" "cns:serial=5000000000000009;type=private"
     expect_fail openssl pkey -provider default -provider tscns -in "$T/other.pem" -pubout \
         -passin "pass:$pin"
-    assert_contains "$OUT" "no card with serial 5000000000000009" "reference to a missing card"
+    assert_contains "$OUT" ":serial 5000000000000009" "reference to a missing card"
 
     note "software keys (PEM and DER) decode as before with the provider loaded"
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/sw.pem" 2>/dev/null

@@ -32,6 +32,19 @@ if [ "${1:-}" = --inside ]; then
     openssl x509 -in "$T/store-cert.pem" -outform DER -out "$T/store-cert.der"
     assert_files_equal "$T/store-cert.der" "$image/cert.der" "certificate from storeutl"
 
+    if [ "${TSCNS_SANITIZE:-0}" = 1 ]; then
+        # The openssl command frees all it allocates, so LeakSanitizer can speak for the module
+        # here: the certificates read from the card must be freed when the provider is unloaded.
+        note "$profile: no leak once openssl has unloaded the provider (LeakSanitizer)"
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 openssl storeutl "${prov[@]}" cns: \
+            >"$T/leak.out" 2>&1 || fail "storeutl under LeakSanitizer: $(cat "$T/leak.out")"
+        openssl dgst -sha256 -binary -out "$T/dgst" "$T/msg"
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 openssl pkeyutl "${prov[@]}" -sign \
+            -inkey "$key" -passin "pass:$pin" -in "$T/dgst" -out "$T/sig.leak" \
+            -pkeyopt digest:sha256 >"$T/leak.out" 2>&1 ||
+            fail "pkeyutl under LeakSanitizer: $(cat "$T/leak.out")"
+    fi
+
     for md in sha1 sha224 sha256 sha384 sha512; do
         note "$profile: pkeyutl PKCS#1 v1.5 with $md, verified by the default provider"
         openssl dgst "-$md" -binary -out "$T/dgst" "$T/msg"
