@@ -140,8 +140,9 @@ tscns_err identify_card(tscns_card *card)
         atr_detail(card, "no CNS files found");
         err = TSCNS_E_UNKNOWN_CARD;
     } else if (err == TSCNS_E_BAD_RESPONSE) {
-        atr_detail(card, "EF_IDCarta is not 16 digits");
-        err = TSCNS_E_UNKNOWN_CARD;
+        /* A CNS card (by its ATR) that answers garbage is broken, not of an unknown family:
+         * say "malformed answer", with the ATR so that a report can name the card. */
+        atr_detail(card, "EF_IDCarta is not 16 digits, or an answer had no status word");
     } else if (err != TSCNS_OK && card->detail[0] == '\0') {
         handle_detail_sw(card, "reading EF_IDCarta and the certificate file");
     }

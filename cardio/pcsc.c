@@ -224,13 +224,14 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
         return err;
     rv = SCardTransmit(l->h, l->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1, cmd,
                        (DWORD)cmd_len, NULL, resp, &rlen);
-    if (rv == SCARD_S_SUCCESS && rlen < 2) {
-        /* No status word: the card went away in the middle of the exchange (vpcd answers so
+    if (rv == SCARD_S_SUCCESS && rlen == 0) {
+        /* An empty answer: the card went away in the middle of the exchange (vpcd answers so
          * when the card's socket closes, before pcscd's next poll notices). Even if it is still
          * there its state is unknown: drop the handle, so the next call reconnects and reports
-         * the PIN state gone. */
-        note(l, "SCardTransmit answered without a status word", rv);
-        snprintf(l->last_err, sizeof(l->last_err), "SCardTransmit answered no status word");
+         * the PIN state gone. A 1-byte answer, by contrast, came from a card that is there
+         * and answers garbage: the APDU layer reports it as malformed. */
+        note(l, "SCardTransmit answered nothing", rv);
+        snprintf(l->last_err, sizeof(l->last_err), "SCardTransmit answered nothing");
         drop_card(l);
         return TSCNS_E_CARD_REMOVED;
     }

@@ -52,7 +52,7 @@ inside_removal() {
     done
     assert_contains "$(cat "$T/personal.out")" "personal: TSCNS_E_CARD_REMOVED" "error while pulled"
     check_pair "$(cat "$T/personal.out")" \
-        "^reading EF_DatiPersonali: SCardTransmit (returned 0x[0-9A-F]{8}|answered no status word), reader $TSCNS_READER_0$" \
+        "^reading EF_DatiPersonali: SCardTransmit (returned 0x[0-9A-F]{8}|answered nothing), reader $TSCNS_READER_0$" \
         "card pulled during a read"
     assert_eq "$(tail -n 1 "$log" | awk '{print $2}')" SELECT "last APDU before the pull"
     assert_eq "$(($(apdu_total "$log") - before))" "$n" "APDUs the card answered"
