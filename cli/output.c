@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "pem.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int cli_write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;
 
@@ -29,15 +29,16 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* The directory entry must reach the disk too, or a crash can bring back the old file. */
-static void sync_directory(const char *dir)
+int cli_sync_directory(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
 
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
 }
 
 static int replace_file(const char *path, const char *dir, const char *base, const void *data,
@@ -61,13 +62,15 @@ static int replace_file(const char *path, const char *dir, const char *base, con
     }
     mask = umask(0);
     umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, 0666 & ~mask) != 0 || cli_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         fprintf(stderr, "tscns: cannot write %s: %s\n", path, strerror(errno));
         close(fd);
     } else if (close(fd) != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "tscns: cannot write %s: %s\n", path, strerror(errno));
     } else {
-        sync_directory(dir);
+        /* The rename is done and the file is whole; a failed directory sync only loses
+         * crash safety, which is no reason to report the write as failed. */
+        (void)cli_sync_directory(dir);
         rc = CLI_OK;
     }
     if (rc != CLI_OK)

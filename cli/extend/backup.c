@@ -10,18 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
+#include "output.h"
 
 /*
  * mkdir -p with mode 0700: a backup holds personal data (name, codice fiscale). A directory
@@ -40,7 +29,7 @@ static int make_dirs(char *path)
 
             if (slash != NULL && slash != path) {
                 *slash = '\0';
-                sync_dir(path);
+                cli_sync_directory(path);
                 *slash = '/';
             }
         } else if (errno != EEXIST) {
@@ -67,21 +56,6 @@ static int backup_dir(char *out, size_t size)
     else
         return -1;
     return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
 }
 
 int backup_save(const char *serial, const uint8_t *der, size_t len, char *path, size_t size)
@@ -120,13 +94,13 @@ int backup_save(const char *serial, const uint8_t *der, size_t len, char *path, 
         fprintf(stderr, "tscns extend: cannot find a free backup name in %s\n", dir);
         return CLI_FILE_ERROR;
     }
-    if (write_all(fd, der, len) != 0 || fsync(fd) != 0) {
+    if (cli_write_all(fd, der, len) != 0 || fsync(fd) != 0) {
         fprintf(stderr, "tscns extend: cannot write %s: %s\n", path, strerror(errno));
         close(fd);
         unlink(path);
         return CLI_FILE_ERROR;
     }
-    if (close(fd) != 0 || sync_dir(dir) != 0) {
+    if (close(fd) != 0 || cli_sync_directory(dir) != 0) {
         fprintf(stderr, "tscns extend: cannot make %s durable: %s\n", path, strerror(errno));
         unlink(path);
         return CLI_FILE_ERROR;
