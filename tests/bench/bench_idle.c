@@ -1,7 +1,7 @@
 /*
  * tscns-bench-idle: work that names no card key — TLS handshakes with server authentication
  * only, software RSA signatures, certificate decoding — to compare an OPENSSL_CONF that
- * activates only `default` with one that also activates `tscns` (DESIGN.md: an idle provider
+ * activates only `default` with one that also activates `tscns` (docs/design.md: an idle provider
  * costs nothing). Not a test: it prints figures for tests/bench/run, which alternates the two
  * configurations.
  */
