@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pin_common.h"
+#include "pin_codes.h"
 #include "pin_input.h"
 #include "progress.h"
 #include "report.h"
