@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 const char cli_global_help[] =
     "\nGlobal options (before or after the command):\n"
     "  --reader NAME   use the reader whose name contains NAME\n"

@@ -15,9 +15,10 @@ static const char help[] =
     "a code in the wrong format is never sent. A rejected code is never retried: 3 wrong\n"
     "PINs block the PIN, 3 wrong PUKs make the card impossible to unblock.\n";
 
-static const char verify_help[] = "Usage: tscns pin verify [--pin-file F]\n\n"
-                                  "Check the PIN with the card (one try is used if it is wrong).\n\n"
-                                  "  --pin-file F   read the PIN from the first line of F\n";
+static const char verify_help[] =
+    "Usage: tscns pin verify [--pin-file F]\n\n"
+    "Check the PIN with the card (one try is used if it is wrong).\n\n"
+    "  --pin-file F   read the PIN from the first line of F\n";
 
 static const char change_help[] =
     "Usage: tscns pin change [--pin-file F] [--new-pin-file F]\n\n"
@@ -63,8 +64,7 @@ static tscns_err send_verify(tscns_card *card, const char *pin, const char *unus
  * and never retries it.
  */
 static const struct pin_command pin_commands[] = {
-    {"verify", "pin verify", verify_help, verify_opts, SECRET_PIN, 0, send_verify,
-     "PIN correct."},
+    {"verify", "pin verify", verify_help, verify_opts, SECRET_PIN, 0, send_verify, "PIN correct."},
     {"change", "pin change", change_help, change_opts, SECRET_PIN, 1, tscns_card_change_pin,
      "PIN changed."},
     {"unblock", "pin unblock", unblock_help, unblock_opts, SECRET_PUK, 1, tscns_card_unblock_pin,
