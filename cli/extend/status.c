@@ -38,8 +38,8 @@ struct status {
 
 /*
  * Renewal needs a certificate that is still valid (the CMP request and the TLS connection are
- * authenticated with it, as the official tool required a card not yet expired, docs/card.md, section
- * 6) and room in the file for a certificate at least as large as today's.
+ * authenticated with it, as the official tool required a card not yet expired: docs/card.md,
+ * section 6) and room in the file for a certificate at least as large as today's.
  */
 static void judge(struct status *st)
 {
