@@ -5,6 +5,7 @@
 #include "options.h"
 #include "output.h"
 #include "session.h"
+#include "start.h"
 
 static const char help[] =
     "Usage: tscns cert [-o FILE] [--pem | --der]\n\n"
@@ -36,10 +37,7 @@ int cmd_cert(const struct cli_global *global, int argc, char **argv)
         else
             pem = c == 'p';
     }
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, NULL, &rc))
         return rc;
     /* Checked before touching the card: binary on a terminal can garble it and helps nobody. */
     if (!pem && path == NULL && isatty(STDOUT_FILENO))

@@ -7,8 +7,8 @@
 #include "hex.h"
 #include "json.h"
 #include "options.h"
-#include "output.h"
 #include "session.h"
+#include "start.h"
 
 static const char help[] =
     "Usage: tscns info [--json]\n\n"
@@ -164,14 +164,7 @@ int cmd_info(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "info", help, "", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         json = 1;
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
-        return rc;
-
-    rc = cli_session_open(&g, &s);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, &s, &rc))
         return rc;
     memset(&in, 0, sizeof(in));
     rc = collect(&s, &in);
@@ -180,7 +173,6 @@ int cmd_info(const struct cli_global *global, int argc, char **argv)
             print_json(&in);
         else
             print_text(&in);
-        rc = cli_flush_stdout();
     }
     cli_session_close(&s);
     return rc;

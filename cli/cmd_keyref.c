@@ -5,6 +5,7 @@
 #include "options.h"
 #include "output.h"
 #include "session.h"
+#include "start.h"
 #include "uri.h"
 
 static const char help[] =
@@ -32,15 +33,8 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "keyref", help, "o:", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         path = optarg;
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
-        return rc;
-
     /* The serial comes from the card even with --serial: the file must name a card that exists. */
-    rc = cli_session_open(&g, &s);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, &s, &rc))
         return rc;
     err = tscns_card_serial(s.card, serial);
     if (err != TSCNS_OK)

@@ -7,7 +7,7 @@
 #include "hex.h"
 #include "json.h"
 #include "options.h"
-#include "output.h"
+#include "start.h"
 #include "report.h"
 #include "tscns/card.h"
 
@@ -85,10 +85,7 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "readers", help, "", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         json = 1;
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, NULL, &rc))
         return rc;
 
     err = tscns_ctx_new(&ctx);
@@ -109,7 +106,6 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
             print_json(&g, list, count);
         else
             print_text(&g, list, count);
-        rc = cli_flush_stdout();
     }
     free(list);
     tscns_ctx_free(ctx);

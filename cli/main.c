@@ -3,7 +3,7 @@
 
 #include "cli.h"
 #include "options.h"
-#include "output.h"
+#include "start.h"
 
 #ifndef TSCNS_VERSION
 #define TSCNS_VERSION "unknown"
@@ -28,7 +28,7 @@ static const char exit_codes_help[] =
     "  3  the card is not supported (unknown, contactless) or answered with an error\n"
     "  4  wrong PIN or PUK (the message says how many tries are left)\n"
     "  5  PIN or PUK blocked\n"
-    "  6  a file could not be read or written\n"
+    "  6  a file could not be read or written, standard output included\n"
     "  7  internal error (out of memory, a bug)\n";
 
 static int print_help(void)
@@ -42,7 +42,7 @@ static int print_help(void)
     fputs(cli_global_help, stdout);
     printf("  --version       print the version and exit\n");
     fputs(exit_codes_help, stdout);
-    return cli_flush_stdout();
+    return CLI_OK;
 }
 
 int main(int argc, char **argv)
@@ -56,13 +56,13 @@ int main(int argc, char **argv)
     cli_parse_init(&p, NULL, NULL, "+", longopts, argc, argv, &global);
     switch (cli_next_option(&p)) {
     case CLI_OPT_END:
-        return cli_run_subcommand(&p, commands, N_COMMANDS, "no command given");
+        return cli_end(cli_run_subcommand(&p, commands, N_COMMANDS, "no command given"));
     case CLI_OPT_STOP:
-        return p.rc;
+        return cli_end(p.rc);
     case 'V':
         printf("tscns %s\n", TSCNS_VERSION);
-        return cli_flush_stdout();
+        return cli_end(CLI_OK);
     default:
-        return print_help();
+        return cli_end(print_help());
     }
 }

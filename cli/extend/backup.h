@@ -11,7 +11,10 @@
 /**
  * Save @p der as $XDG_STATE_HOME/tscns/backup/<serial>-<UTC time>.der (XDG_STATE_HOME defaults
  * to ~/.local/state), never replacing a file, then fsync the file and its directory.
- * The path goes to @p path. Prints why on failure; returns an exit code.
+ * The backup folder and the tscns folder above it must be real folders of the user's own that
+ * nobody else can write to (made with mode 0700 when missing); otherwise nothing is saved and
+ * the message says how to fix them. The path goes to @p path. Prints why on failure; returns an
+ * exit code.
  */
 int backup_save(const char *serial, const uint8_t *der, size_t len, char *path, size_t size);
 

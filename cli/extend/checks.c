@@ -100,6 +100,20 @@ static int fits(const struct check_input *in)
     return 1;
 }
 
+/*
+ * Without the card's certificate nothing on the card says which key it holds (cardio takes the
+ * key size for signing from that certificate, so the card cannot prove it either): then only a
+ * certificate the CA vouches for may go on the card.
+ */
+static int key_vouched_for(const struct check_input *in)
+{
+    if (in->ca_file != NULL)
+        return 0;
+    refuse("the card's certificate cannot be read, so nothing shows that this certificate is "
+           "for the card's key; give --ca-cert with the CA certificates it must verify against");
+    return 1;
+}
+
 int checks_run(const struct check_input *in)
 {
     int failed = 0;
@@ -107,6 +121,8 @@ int checks_run(const struct check_input *in)
     if (in->card_cert != NULL) {
         failed += same_key(in);
         failed += same_subject(in);
+    } else {
+        failed += key_vouched_for(in);
     }
     if (in->ca_file != NULL)
         failed += chain_ok(in);

@@ -13,7 +13,8 @@ SSL_CTX *cmp_tls_ctx(OSSL_LIB_CTX *libctx, X509 *cert, EVP_PKEY *pkey, const cha
         return NULL;
     /*
      * Debian's default security level 2 refuses RSA-1024 client keys, and the older card
-     * families have nothing else (CARD.md section 7); the server still decides what it takes.
+     * families have nothing else (docs/card.md, section 7); the server still decides what it
+     * takes.
      */
     if (EVP_PKEY_get_bits(pkey) < 2048)
         SSL_CTX_set_security_level(ctx, 1);

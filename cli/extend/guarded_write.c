@@ -1,26 +1,49 @@
 #include "guarded_write.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "pin_common.h"
+#include "pin_codes.h"
 #include "pin_input.h"
 #include "progress.h"
 #include "report.h"
+#include "shell_quote.h"
 
+/* Prints " OPTION VALUE", the value quoted for the shell; nothing when @p value is NULL. */
+static void print_option(const char *option, const char *value)
+{
+    char *word;
+
+    if (value == NULL)
+        return;
+    word = cli_shell_quote(value);
+    fprintf(stderr, " %s %s", option, word != NULL ? word : "?");
+    free(word);
+}
+
+/*
+ * The exact command that puts the backup back, quoted so that pasting it into a shell runs it
+ * as printed, whatever the backup's path and the reader's name hold. The card's certificate is
+ * unreadable after a broken write, so the restore needs the CA certificates too.
+ */
 static void restore_advice(const struct write_job *j)
 {
+    char *backup;
+
     if (j->backup_path == NULL)
         return;
     fprintf(stderr, "tscns extend: the card's previous certificate is saved in %s\n",
             j->backup_path);
     fprintf(stderr, "tscns extend: put the card back in the reader and restore it with:\n");
-    if (j->reader != NULL)
-        fprintf(stderr, "    tscns extend restore '%s' --serial %s --reader '%s'\n", j->backup_path,
-                j->serial, j->reader);
-    else
-        fprintf(stderr, "    tscns extend restore '%s' --serial %s\n", j->backup_path, j->serial);
+    backup = cli_shell_quote(j->backup_path);
+    fprintf(stderr, "    tscns extend restore %s", backup != NULL ? backup : "?");
+    free(backup);
+    print_option("--serial", j->serial);
+    print_option("--reader", j->reader);
+    print_option("--ca-cert", j->ca_file);
+    fputc('\n', stderr);
 }
 
 static void say_write_error(const struct write_job *j, tscns_err err)

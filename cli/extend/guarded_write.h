@@ -19,6 +19,7 @@ struct write_job {
     const uint8_t *new_der;
     size_t new_len;
     const char *backup_path; /* where the card's old certificate is saved (NULL if none) */
+    const char *ca_file;     /* --ca-cert the user gave, or NULL */
     const char *puk_file;    /* NULL: ask on the terminal */
     int no_puk;              /* do not verify the PUK first */
 };

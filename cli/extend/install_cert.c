@@ -149,6 +149,7 @@ static int write_cert(const struct cli_global *g, const struct install_opts *o,
     job.new_der = new_der;
     job.new_len = new_len;
     job.backup_path = backup_path[0] != '\0' ? backup_path : NULL;
+    job.ca_file = o->ca_file;
     job.puk_file = o->puk_file;
     job.no_puk = o->no_puk;
     rc = guarded_write(&job);

@@ -27,6 +27,7 @@
 #include "ossl_report.h"
 #include "output.h"
 #include "progress.h"
+#include "start.h"
 
 static const char online_help[] =
     "Usage: tscns extend online --server URL --ca-cert FILE [options]\n"
@@ -333,11 +334,9 @@ int extend_online(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "extend online", online_help, "o:y", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         take_option(&o, c);
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc == CLI_OK)
-        rc = check_options(p.cmd, &o);
+    if (!cli_start(&p, c, NULL, &rc))
+        return rc;
+    rc = check_options(p.cmd, &o);
     if (rc != CLI_OK)
         return rc;
     rc = parse_url(o.server, &u);

@@ -9,6 +9,7 @@
 #include "ossl_report.h"
 #include "output.h"
 #include "progress.h"
+#include "start.h"
 
 static const char request_help[] =
     "Usage: tscns extend request [-o FILE] [--pin-file FILE]\n"
@@ -84,10 +85,7 @@ int extend_request(const struct cli_global *global, int argc, char **argv)
         else
             pin_file = optarg;
     }
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, NULL, &rc))
         return rc;
 
     progress("reading the card's certificate");

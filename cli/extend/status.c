@@ -10,6 +10,7 @@
 #include "json.h"
 #include "options.h"
 #include "session.h"
+#include "start.h"
 
 static const char status_help[] =
     "Usage: tscns extend status [--json]\n"
@@ -37,8 +38,8 @@ struct status {
 
 /*
  * Renewal needs a certificate that is still valid (the CMP request and the TLS connection are
- * authenticated with it, as the official tool required a card not yet expired, CARD.md section
- * 6) and room in the file for a certificate at least as large as today's.
+ * authenticated with it, as the official tool required a card not yet expired: docs/card.md,
+ * section 6) and room in the file for a certificate at least as large as today's.
  */
 static void judge(struct status *st)
 {
@@ -166,14 +167,7 @@ int extend_status(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "extend status", status_help, "", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         json = c == OPT_JSON;
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
-        return rc;
-
-    rc = cli_session_open(&g, &s);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, &s, &rc))
         return rc;
     memset(&st, 0, sizeof(st));
     rc = collect(&s, &st);

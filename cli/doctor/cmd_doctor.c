@@ -9,7 +9,7 @@
 #include "doctor.h"
 #include "json.h"
 #include "options.h"
-#include "output.h"
+#include "start.h"
 
 static const char help[] =
     "Usage: tscns doctor [--json]\n\n"
@@ -105,10 +105,7 @@ int cmd_doctor(const struct cli_global *global, int argc, char **argv)
     cli_parse_init(&p, "doctor", help, "", longopts, argc, argv, &g);
     while ((c = cli_next_option(&p)) >= 0)
         json = 1;
-    if (c == CLI_OPT_STOP)
-        return p.rc;
-    rc = cli_parse_no_operands(&p);
-    if (rc != CLI_OK)
+    if (!cli_start(&p, c, NULL, &rc))
         return rc;
 
     doctor_check_card(&d, &g);
@@ -126,6 +123,5 @@ int cmd_doctor(const struct cli_global *global, int argc, char **argv)
         print_json(&d, problems);
     else
         print_text(&d, problems);
-    rc = cli_flush_stdout();
-    return rc != CLI_OK ? rc : first;
+    return first;
 }

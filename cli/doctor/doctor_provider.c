@@ -62,7 +62,7 @@ static void queued_errors(char *buf, size_t size)
 /*
  * In a private library context the module is loaded as a fresh program would load it, whatever
  * the configuration already did to this process. Only its parameters are asked for: loading
- * and answering them must do no card I/O (DESIGN.md), so this check works without pcscd.
+ * and answering them must do no card I/O (docs/design.md), so this check works without pcscd.
  */
 static void check_load(struct doctor *d, const char *path)
 {
