@@ -47,12 +47,12 @@ static OSSL_FUNC_signature_settable_ctx_params_fn sig_settable_ctx_params;
 #define DEFAULT_DIGEST "SHA256"
 
 typedef struct sigctx {
-    tscns_prov *prov;
-    tscns_key *key;
+    tsp_prov *prov;
+    tsp_key *key;
     int pad;      /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
     EVP_MD *md;   /* NULL: raw PKCS#1 input (sign only) */
     EVP_MD *mgf1; /* NULL: same as md */
-    int saltlen;  /* a count or TSCNS_SALT_* */
+    int saltlen;  /* a count or TSP_SALT_* */
     EVP_MD_CTX *mdctx;
     int digesting; /* data went into mdctx: the digest can no longer change */
     /* Verification: an operation of the software context, which gets the parameters. */
@@ -65,7 +65,7 @@ static const char *const supported_digests[] = {"SHA1", "SHA2-224", "SHA2-256", 
 
 static EVP_MD *fetch_digest(sigctx *c, const char *name)
 {
-    OSSL_LIB_CTX *sw = tscns_prov_swctx(c->prov);
+    OSSL_LIB_CTX *sw = tsp_prov_swctx(c->prov);
     EVP_MD *md;
     size_t i;
 
@@ -76,8 +76,8 @@ static EVP_MD *fetch_digest(sigctx *c, const char *name)
             if (EVP_MD_is_a(md, supported_digests[i]))
                 return md;
     EVP_MD_free(md);
-    tscns_raise(c->prov, TSCNS_R_UNSUPPORTED,
-                "digest %s (supported: SHA-1, SHA-224, SHA-256, SHA-384, SHA-512)", name);
+    tsp_raise(c->prov, TSP_R_UNSUPPORTED,
+              "digest %s (supported: SHA-1, SHA-224, SHA-256, SHA-384, SHA-512)", name);
     return NULL;
 }
 
@@ -90,7 +90,7 @@ static void *sig_newctx(void *provctx, const char *propq)
         return NULL;
     c->prov = provctx;
     c->pad = RSA_PKCS1_PADDING;
-    c->saltlen = TSCNS_SALT_AUTO;
+    c->saltlen = TSP_SALT_AUTO;
     return c;
 }
 
@@ -100,7 +100,7 @@ static void sig_freectx(void *vctx)
 
     if (c == NULL)
         return;
-    tscns_key_free(c->key);
+    tsp_key_free(c->key);
     EVP_MD_free(c->md);
     EVP_MD_free(c->mgf1);
     EVP_MD_CTX_free(c->mdctx);
@@ -120,7 +120,7 @@ static void *sig_dupctx(void *vctx)
     c->vpctx = NULL;
     c->vmdctx = NULL;
     if (c->key != NULL)
-        tscns_key_up(c->key);
+        tsp_key_up(c->key);
     if (c->md != NULL && !EVP_MD_up_ref(c->md))
         c->md = NULL;
     if (c->mgf1 != NULL && !EVP_MD_up_ref(c->mgf1))
@@ -142,10 +142,10 @@ err:
 }
 
 /* Hold @p key for the operation; a verification context left from an earlier use goes. */
-static void take_key(sigctx *c, tscns_key *key)
+static void take_key(sigctx *c, tsp_key *key)
 {
-    tscns_key_up(key);
-    tscns_key_free(c->key);
+    tsp_key_up(key);
+    tsp_key_free(c->key);
     c->key = key;
     EVP_PKEY_CTX_free(c->vpctx);
     EVP_MD_CTX_free(c->vmdctx);
@@ -156,14 +156,14 @@ static void take_key(sigctx *c, tscns_key *key)
 /* A NULL @p provkey re-initialises the operation with the key given before. */
 static int set_sign_key(sigctx *c, void *provkey)
 {
-    tscns_key *key = provkey != NULL ? provkey : c->key;
+    tsp_key *key = provkey != NULL ? provkey : c->key;
 
     if (key == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, "no key");
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, "no key");
         return 0;
     }
     if (!key->on_card || key->pub == NULL) {
-        tscns_raise(c->prov, TSCNS_R_UNSUPPORTED, "only the card's key can sign here");
+        tsp_raise(c->prov, TSP_R_UNSUPPORTED, "only the card's key can sign here");
         return 0;
     }
     take_key(c, key);
@@ -188,7 +188,7 @@ static int start_digest(sigctx *c)
         return 0;
     c->digesting = 0;
     if (!EVP_DigestInit_ex2(c->mdctx, c->md, NULL)) {
-        tscns_raise(c->prov, TSCNS_R_SOFTWARE, "digest init");
+        tsp_raise(c->prov, TSP_R_SOFTWARE, "digest init");
         return 0;
     }
     return 1;
@@ -218,7 +218,7 @@ static int sig_digest_sign_update(void *vctx, const unsigned char *data, size_t 
     sigctx *c = vctx;
 
     if (c->mdctx == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
         return 0;
     }
     c->digesting = 1;
@@ -229,7 +229,7 @@ static int sig_digest_sign_update(void *vctx, const unsigned char *data, size_t 
 static int check_signature(sigctx *c, const unsigned char *sig, const unsigned char *block,
                            size_t k)
 {
-    OSSL_LIB_CTX *sw = tscns_prov_swctx(c->prov);
+    OSSL_LIB_CTX *sw = tsp_prov_swctx(c->prov);
     EVP_PKEY_CTX *pctx = NULL;
     unsigned char *back = NULL;
     size_t backlen = k;
@@ -244,8 +244,8 @@ static int check_signature(sigctx *c, const unsigned char *sig, const unsigned c
     ok = backlen == k && CRYPTO_memcmp(back, block, k) == 0;
 end:
     if (!ok)
-        tscns_raise(c->prov, TSCNS_R_CARD_ERROR,
-                    "the card's signature does not verify with its certificate's public key");
+        tsp_raise(c->prov, TSP_R_CARD_ERROR,
+                  "the card's signature does not verify with its certificate's public key");
     EVP_PKEY_CTX_free(pctx);
     OPENSSL_free(back);
     return ok;
@@ -254,7 +254,7 @@ end:
 /* The raw private operation, with the PIN made verified first (at most once more after a reset). */
 static int card_private(sigctx *c, const unsigned char *block, unsigned char *sig, size_t k)
 {
-    tscns_card *card = tscns_key_card(c->key);
+    tscns_card *card = tsp_key_card(c->key);
     tscns_err err;
     size_t outlen;
     int attempt, ok = 0;
@@ -262,11 +262,11 @@ static int card_private(sigctx *c, const unsigned char *block, unsigned char *si
     if (card == NULL)
         return 0;
     if ((err = tscns_card_lock(card)) != TSCNS_OK) {
-        tscns_raise_card(c->prov, err, card, NULL, -1);
+        tsp_raise_card(c->prov, err, card, NULL, -1);
         return 0;
     }
     for (attempt = 0; attempt < 2; attempt++) {
-        if (!tscns_pin_ensure(c->prov, card, NULL, NULL))
+        if (!tsp_pin_ensure(c->prov, card, NULL, NULL))
             break;
         outlen = k;
         err = tscns_card_rsa_private(card, block, k, sig, &outlen);
@@ -276,11 +276,11 @@ static int card_private(sigctx *c, const unsigned char *block, unsigned char *si
         }
         /* A reset between VERIFY and the signature loses the PIN state: verify again once. */
         if (err != TSCNS_E_SECURITY && err != TSCNS_E_CARD_RESET) {
-            tscns_raise_card(c->prov, err == TSCNS_OK ? TSCNS_E_BAD_RESPONSE : err, card, NULL, -1);
+            tsp_raise_card(c->prov, err == TSCNS_OK ? TSCNS_E_BAD_RESPONSE : err, card, NULL, -1);
             break;
         }
         if (attempt == 1)
-            tscns_raise_card(c->prov, err, card, NULL, -1);
+            tsp_raise_card(c->prov, err, card, NULL, -1);
     }
     tscns_card_unlock(card);
     return ok;
@@ -295,28 +295,27 @@ static int card_sign(sigctx *c, unsigned char *sig, size_t *siglen, size_t sigsi
     int ok = 0;
 
     if (sigsize < k) {
-        tscns_raise(c->prov, TSCNS_R_BAD_LENGTH, "signature buffer of %zu bytes, need %zu", sigsize,
-                    k);
+        tsp_raise(c->prov, TSP_R_BAD_LENGTH, "signature buffer of %zu bytes, need %zu", sigsize, k);
         return 0;
     }
     if ((block = OPENSSL_malloc(k)) == NULL)
         return 0;
     if (c->pad == RSA_PKCS1_PSS_PADDING) {
-        OSSL_LIB_CTX *sw = tscns_prov_swctx(c->prov);
+        OSSL_LIB_CTX *sw = tsp_prov_swctx(c->prov);
 
         if (c->md == NULL) {
-            tscns_raise(c->prov, TSCNS_R_BAD_PARAMETER, "RSA-PSS needs a digest");
+            tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "RSA-PSS needs a digest");
             goto end;
         }
-        if (sw == NULL || !tscns_emsa_pss(sw, c->md, c->mgf1 != NULL ? c->mgf1 : c->md, in, inlen,
-                                          c->saltlen, c->key->bits, block, k)) {
-            tscns_raise(c->prov, TSCNS_R_BAD_LENGTH,
-                        "cannot encode RSA-PSS (digest length %zu, salt length %d, key %d bits)",
-                        inlen, c->saltlen, c->key->bits);
+        if (sw == NULL || !tsp_emsa_pss(sw, c->md, c->mgf1 != NULL ? c->mgf1 : c->md, in, inlen,
+                                        c->saltlen, c->key->bits, block, k)) {
+            tsp_raise(c->prov, TSP_R_BAD_LENGTH,
+                      "cannot encode RSA-PSS (digest length %zu, salt length %d, key %d bits)",
+                      inlen, c->saltlen, c->key->bits);
             goto end;
         }
-    } else if (!tscns_emsa_pkcs1(c->md, in, inlen, block, k)) {
-        tscns_raise(c->prov, TSCNS_R_BAD_LENGTH, "cannot encode PKCS#1 v1.5 for %zu bytes", inlen);
+    } else if (!tsp_emsa_pkcs1(c->md, in, inlen, block, k)) {
+        tsp_raise(c->prov, TSP_R_BAD_LENGTH, "cannot encode PKCS#1 v1.5 for %zu bytes", inlen);
         goto end;
     }
     if (!card_private(c, block, sig, k) || !check_signature(c, sig, block, k))
@@ -334,7 +333,7 @@ static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsi
     sigctx *c = vctx;
 
     if (c->key == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {
@@ -351,7 +350,7 @@ static int sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen,
     unsigned int hlen;
 
     if (c->key == NULL || c->mdctx == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {
@@ -360,7 +359,7 @@ static int sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen,
     }
     c->digesting = 0;
     if (!EVP_DigestFinal_ex(c->mdctx, hash, &hlen)) {
-        tscns_raise(c->prov, TSCNS_R_SOFTWARE, "digest");
+        tsp_raise(c->prov, TSP_R_SOFTWARE, "digest");
         return 0;
     }
     return card_sign(c, sig, siglen, sigsize, hash, hlen);
@@ -372,7 +371,7 @@ static int sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_
     sigctx *c = vctx;
 
     if (c->key == NULL || c->md == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {
@@ -387,13 +386,13 @@ static int sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_
 /* Any key with a public part verifies, on the card or imported; NULL: the key given before. */
 static int set_verify_key(sigctx *c, void *provkey)
 {
-    tscns_key *key = provkey != NULL ? provkey : c->key;
+    tsp_key *key = provkey != NULL ? provkey : c->key;
 
     if (key == NULL || key->pub == NULL) {
-        tscns_raise(c->prov, TSCNS_R_NOT_INITIALISED, "no public key");
+        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, "no public key");
         return 0;
     }
-    if (tscns_prov_swctx(c->prov) == NULL)
+    if (tsp_prov_swctx(c->prov) == NULL)
         return 0;
     take_key(c, key);
     return 1;
@@ -475,9 +474,9 @@ static int get_algorithm_id(sigctx *c, OSSL_PARAM *p)
 
     if (c->md == NULL || c->key == NULL)
         return 1;
-    salt = tscns_pss_salt_bytes(c->saltlen, (size_t)EVP_MD_get_size(c->md), c->key->bits);
-    if (!tscns_algid_der(c->md, c->pad == RSA_PKCS1_PSS_PADDING, mgf1, salt, &der, &len)) {
-        tscns_raise(c->prov, TSCNS_R_SOFTWARE, "cannot encode the AlgorithmIdentifier");
+    salt = tsp_pss_salt_bytes(c->saltlen, (size_t)EVP_MD_get_size(c->md), c->key->bits);
+    if (!tsp_algid_der(c->md, c->pad == RSA_PKCS1_PSS_PADDING, mgf1, salt, &der, &len)) {
+        tsp_raise(c->prov, TSP_R_SOFTWARE, "cannot encode the AlgorithmIdentifier");
         return 0;
     }
     ok = OSSL_PARAM_set_octet_string(p, der, len);
@@ -492,11 +491,11 @@ static int get_saltlen(sigctx *c, OSSL_PARAM *p)
     if (p->data_type == OSSL_PARAM_INTEGER)
         return OSSL_PARAM_set_int(p, c->saltlen);
     switch (c->saltlen) {
-    case TSCNS_SALT_DIGEST:
+    case TSP_SALT_DIGEST:
         return OSSL_PARAM_set_utf8_string(p, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST);
-    case TSCNS_SALT_MAX:
+    case TSP_SALT_MAX:
         return OSSL_PARAM_set_utf8_string(p, OSSL_PKEY_RSA_PSS_SALT_LEN_MAX);
-    case TSCNS_SALT_AUTO:
+    case TSP_SALT_AUTO:
         return OSSL_PARAM_set_utf8_string(p, OSSL_PKEY_RSA_PSS_SALT_LEN_AUTO);
     default:
         snprintf(buf, sizeof(buf), "%d", c->saltlen);
@@ -565,7 +564,7 @@ static int set_pad(sigctx *c, const OSSL_PARAM *p)
         pad = 0;
     }
     if (pad != RSA_PKCS1_PADDING && pad != RSA_PKCS1_PSS_PADDING) {
-        tscns_raise(c->prov, TSCNS_R_UNSUPPORTED, "padding mode (only pkcs1 and pss can sign)");
+        tsp_raise(c->prov, TSP_R_UNSUPPORTED, "padding mode (only pkcs1 and pss can sign)");
         return 0;
     }
     c->pad = pad;
@@ -582,21 +581,21 @@ static int set_saltlen(sigctx *c, const OSSL_PARAM *p)
         long v;
 
         if (strcmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST) == 0)
-            salt = TSCNS_SALT_DIGEST;
+            salt = TSP_SALT_DIGEST;
         else if (strcmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_MAX) == 0)
-            salt = TSCNS_SALT_MAX;
+            salt = TSP_SALT_MAX;
         else if (strncmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_AUTO, 4) == 0)
-            salt = TSCNS_SALT_AUTO; /* "auto" and 3.1's "auto-digestmax" */
+            salt = TSP_SALT_AUTO; /* "auto" and 3.1's "auto-digestmax" */
         else {
             v = strtol(s, &end, 10);
             if (*s == '\0' || *end != '\0' || v < 0 || v > 4096) {
-                tscns_raise(c->prov, TSCNS_R_BAD_PARAMETER, "salt length %s", s);
+                tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "salt length %s", s);
                 return 0;
             }
             salt = (int)v;
         }
-    } else if (!OSSL_PARAM_get_int(p, &salt) || salt < TSCNS_SALT_MAX) {
-        tscns_raise(c->prov, TSCNS_R_BAD_PARAMETER, "salt length");
+    } else if (!OSSL_PARAM_get_int(p, &salt) || salt < TSP_SALT_MAX) {
+        tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "salt length");
         return 0;
     }
     c->saltlen = salt;
@@ -637,7 +636,7 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL) {
         if (c->digesting) {
-            tscns_raise(c->prov, TSCNS_R_BAD_PARAMETER, "the digest cannot change mid-message");
+            tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "the digest cannot change mid-message");
             return 0;
         }
         if (!set_md_param(c, p, &c->md))
@@ -664,7 +663,7 @@ static const OSSL_PARAM *sig_settable_ctx_params(void *vctx, void *provctx)
     return settable;
 }
 
-const OSSL_DISPATCH tscns_rsa_signature_functions[] = {
+const OSSL_DISPATCH tsp_rsa_signature_functions[] = {
     {OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))sig_newctx},
     {OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx},
     {OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx},

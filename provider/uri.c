@@ -10,7 +10,7 @@
 #define SCHEME "cns:"
 #define SERIAL_DIGITS 16
 
-int tscns_uri_is_cns(const char *s)
+int tsp_uri_is_cns(const char *s)
 {
     return s != NULL && strncasecmp(s, SCHEME, strlen(SCHEME)) == 0;
 }
@@ -73,7 +73,7 @@ static int value_is(const char *v, size_t vlen, const char *word)
     return vlen == strlen(word) && strncmp(v, word, vlen) == 0;
 }
 
-static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **why)
+static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why)
 {
     const char *v;
     size_t vlen, i;
@@ -114,16 +114,16 @@ static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **w
         return 1;
     }
     if (attr_is(a, alen, "type", &v, &vlen)) {
-        if (out->type != TSCNS_URI_ANY) {
+        if (out->type != TSP_URI_ANY) {
             *why = "type= given twice";
             return 0;
         }
         if (value_is(v, vlen, "cert"))
-            out->type = TSCNS_URI_CERT;
+            out->type = TSP_URI_CERT;
         else if (value_is(v, vlen, "private"))
-            out->type = TSCNS_URI_PRIVATE;
+            out->type = TSP_URI_PRIVATE;
         else if (value_is(v, vlen, "public"))
-            out->type = TSCNS_URI_PUBLIC;
+            out->type = TSP_URI_PUBLIC;
         else {
             *why = "type= must be cert, private or public";
             return 0;
@@ -134,12 +134,12 @@ static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **w
     return 0;
 }
 
-int tscns_uri_parse(const char *s, tscns_uri *out, const char **why)
+int tsp_uri_parse(const char *s, tsp_uri *out, const char **why)
 {
     const char *p, *end;
 
     memset(out, 0, sizeof(*out));
-    if (!tscns_uri_is_cns(s)) {
+    if (!tsp_uri_is_cns(s)) {
         *why = "not a cns: URI";
         return 0;
     }
@@ -162,11 +162,11 @@ int tscns_uri_parse(const char *s, tscns_uri *out, const char **why)
     }
     return 1;
 err:
-    tscns_uri_clear(out);
+    tsp_uri_clear(out);
     return 0;
 }
 
-void tscns_uri_clear(tscns_uri *uri)
+void tsp_uri_clear(tsp_uri *uri)
 {
     OPENSSL_free(uri->reader);
     OPENSSL_free(uri->serial);
