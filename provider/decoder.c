@@ -37,12 +37,14 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "tscns/keyref.h"
+
 #include "errors.h"
 #include "key.h"
 #include "uri.h"
 
-#define PEM_BEGIN "-----BEGIN TSCNS KEY REFERENCE-----"
-#define PEM_END "-----END TSCNS KEY REFERENCE-----"
+#define PEM_BEGIN "-----BEGIN " TSCNS_KEYREF_PEM_LABEL "-----"
+#define PEM_END "-----END " TSCNS_KEYREF_PEM_LABEL "-----"
 /* Longer than the 64 characters `tscns keyref` writes, with room for a line end. */
 #define PEM_LINE 128
 /* A URI longer than this is not one of ours; it also bounds the work on foreign input. */

@@ -3,6 +3,8 @@
 
 #include <openssl/crypto.h>
 
+#include "tscns/keyref.h"
+
 #include "errors.h"
 
 static const OSSL_ITEM reason_strings[] = {
@@ -20,7 +22,7 @@ static const OSSL_ITEM reason_strings[] = {
     {TSP_R_NO_PIN, "no PIN available"},
     {TSP_R_PIN_SOURCE, "cannot read the configured pin-source"},
     {TSP_R_BAD_URI, "invalid cns: URI"},
-    {TSP_R_BAD_KEY_REFERENCE, "invalid TSCNS KEY REFERENCE file"},
+    {TSP_R_BAD_KEY_REFERENCE, "invalid " TSCNS_KEYREF_PEM_LABEL " file"},
     {TSP_R_BAD_CERTIFICATE, "the card's certificate cannot be parsed"},
     {TSP_R_UNSUPPORTED, "not supported by the tscns provider"},
     {TSP_R_BAD_PARAMETER, "invalid parameter"},

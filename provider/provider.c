@@ -13,6 +13,8 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "tscns/keyref.h"
+
 #include "card_cache.h"
 #include "errors.h"
 #include "provider.h"
@@ -41,9 +43,9 @@ static const OSSL_ALGORITHM signature_algs[] = {
 /* decoder.c says why the key-reference file takes two decoders. */
 static const OSSL_ALGORITHM decoder_algs[] = {
     {"DER", "provider=tscns,input=pem", tsp_keyref_pem_decoder_functions,
-     "PEM TSCNS KEY REFERENCE to DER"},
+     "PEM " TSCNS_KEYREF_PEM_LABEL " to DER"},
     {RSA_NAMES, "provider=tscns,input=der", tsp_keyref_der_decoder_functions,
-     "TSCNS KEY REFERENCE (DER) to a card key"},
+     TSCNS_KEYREF_PEM_LABEL " (DER) to a card key"},
     {NULL, NULL, NULL, NULL}};
 
 OSSL_LIB_CTX *tsp_prov_swctx(tsp_prov *prov)

@@ -5,9 +5,11 @@
 
 #include <openssl/crypto.h>
 
+#include "tscns/keyref.h"
+
 #include "uri.h"
 
-#define SCHEME "cns:"
+#define SCHEME TSCNS_URI_SCHEME
 #define SERIAL_DIGITS 16
 
 int tsp_uri_is_cns(const char *s)
@@ -78,7 +80,7 @@ static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why
     const char *v;
     size_t vlen, i;
 
-    if (attr_is(a, alen, "reader", &v, &vlen)) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_READER, &v, &vlen)) {
         if (out->reader != NULL) {
             *why = "reader= given twice";
             return 0;
@@ -89,7 +91,7 @@ static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why
         }
         return 1;
     }
-    if (attr_is(a, alen, "serial", &v, &vlen)) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_SERIAL, &v, &vlen)) {
         if (out->serial != NULL) {
             *why = "serial= given twice";
             return 0;
@@ -106,23 +108,23 @@ static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why
         out->serial = OPENSSL_strndup(v, vlen);
         return out->serial != NULL;
     }
-    if (attr_is(a, alen, "object", &v, &vlen)) {
-        if (!value_is(v, vlen, "auth")) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_OBJECT, &v, &vlen)) {
+        if (!value_is(v, vlen, TSCNS_URI_OBJECT_AUTH)) {
             *why = "object= knows only \"auth\" (the CNS authentication key)";
             return 0;
         }
         return 1;
     }
-    if (attr_is(a, alen, "type", &v, &vlen)) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_TYPE, &v, &vlen)) {
         if (out->type != TSP_URI_ANY) {
             *why = "type= given twice";
             return 0;
         }
-        if (value_is(v, vlen, "cert"))
+        if (value_is(v, vlen, TSCNS_URI_TYPE_CERT))
             out->type = TSP_URI_CERT;
-        else if (value_is(v, vlen, "private"))
+        else if (value_is(v, vlen, TSCNS_URI_TYPE_PRIVATE))
             out->type = TSP_URI_PRIVATE;
-        else if (value_is(v, vlen, "public"))
+        else if (value_is(v, vlen, TSCNS_URI_TYPE_PUBLIC))
             out->type = TSP_URI_PUBLIC;
         else {
             *why = "type= must be cert, private or public";
@@ -145,7 +147,7 @@ int tsp_uri_parse(const char *s, tsp_uri *out, const char **why)
     }
     p = s + strlen(SCHEME);
     while (*p != '\0') {
-        end = strchr(p, ';');
+        end = strchr(p, TSCNS_URI_SEPARATOR[0]);
         if (end == NULL)
             end = p + strlen(p);
         if (end == p) {
@@ -154,8 +156,8 @@ int tsp_uri_parse(const char *s, tsp_uri *out, const char **why)
         }
         if (!parse_attr(p, (size_t)(end - p), out, why))
             goto err;
-        p = *end == ';' ? end + 1 : end;
-        if (*p == '\0' && end[0] == ';') {
+        p = *end == TSCNS_URI_SEPARATOR[0] ? end + 1 : end;
+        if (*p == '\0' && end[0] == TSCNS_URI_SEPARATOR[0]) {
             *why = "empty attribute";
             goto err;
         }
