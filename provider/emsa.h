@@ -1,6 +1,6 @@
 /*
  * The two signature encodings of RFC 8017, built on the host because the card only does the
- * raw RSA private operation on a block of the modulus length (CARD.md section 4).
+ * raw RSA private operation on a block of the modulus length (docs/card.md, section 4).
  */
 #ifndef TSP_EMSA_H
 #define TSP_EMSA_H

@@ -108,7 +108,7 @@ static int verify(const tsp_prov *prov, tscns_card *card, const char *pin, int c
 
 enum source_use { USE_SOURCE, ASK_CALLER, REFUSE };
 
-/* Whether the configured pin-source may be sent now (CARD.md section 5); REFUSE raises why. */
+/* Whether the configured pin-source may be sent now (docs/card.md, section 5); REFUSE says why. */
 static enum source_use pin_source_use(const tsp_prov *prov, const tscns_card *card, int tries,
                                       OSSL_PASSPHRASE_CALLBACK *cb)
 {

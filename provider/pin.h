@@ -1,6 +1,6 @@
 /*
- * PIN acquisition (DESIGN.md, CARD.md section 5): the provider's pin-source first, then the
- * caller's passphrase callback; the interactive prompt is the callback's business.
+ * PIN acquisition (docs/design.md, docs/card.md section 5): the provider's pin-source first, then
+ * the caller's passphrase callback; the interactive prompt is the callback's business.
  */
 #ifndef TSP_PIN_H
 #define TSP_PIN_H
