@@ -223,6 +223,7 @@ static void test_atomic_write(void **state)
     umask(old_mask);
 }
 
+/* A secret file as a user must keep one: private (include/tscns/pin_file.h). */
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -230,6 +231,7 @@ static void write_text(const char *path, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void test_secret_file(void **state)
@@ -240,10 +242,18 @@ static void test_secret_file(void **state)
     (void)state;
     make_tmpdir(&t);
     snprintf(path, sizeof(path), "%s/pin", t.path);
-    write_text(path, "12345678\nsecond line\n");
+    write_text(path, "12345678\n");
     assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
                      CLI_OK);
     assert_string_equal(secret, "12345678");
+    /* The file holds the secret alone, and nobody else may read it. */
+    write_text(path, "12345678\nsecond line\n");
+    assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
+                     CLI_USAGE);
+    write_text(path, "12345678\n");
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
+                     CLI_FILE_ERROR);
     write_text(path, "54321\r\n");
     assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
                      CLI_OK);

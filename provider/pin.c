@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,11 +6,13 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "tscns/pin_file.h"
+
 #include "card_cache.h"
 #include "errors.h"
 #include "pin.h"
 
-/* Room for the longest PIN (8 digits), a newline, and enough to notice a longer one. */
+/* Room for the longest PIN (8 digits), a line end, and enough to notice a longer one. */
 #define PIN_BUF 32
 
 /* Read the PIN named by pin-source into @p pin. 1 on success, 0 with an error raised. */
@@ -34,21 +35,12 @@ static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
         }
         memcpy(pin, v, len + 1);
     } else if (strncmp(src, "file:", 5) == 0) {
-        FILE *f = fopen(src + 5, "r");
+        char why[512];
 
-        if (f == NULL) {
-            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s: %s", src + 5, strerror(errno));
+        if (tscns_pin_file_read(src + 5, pin, PIN_BUF, why, sizeof(why)) != TSCNS_PIN_FILE_OK) {
+            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s", why);
             return 0;
         }
-        /* An unbuffered stream keeps the PIN out of stdio's buffer. */
-        setvbuf(f, NULL, _IONBF, 0);
-        if (fgets(pin, PIN_BUF, f) == NULL) {
-            fclose(f);
-            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s is empty", src + 5);
-            return 0;
-        }
-        fclose(f);
-        pin[strcspn(pin, "\r\n")] = '\0';
     } else {
         tsp_raise(prov, TSP_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH, not %s", src);
         return 0;
