@@ -22,8 +22,8 @@ void cli_secret_wipe(char *buf, size_t size)
 
 /*
  * Read one line byte by byte, so nothing after the newline is consumed and no stdio buffer
- * keeps a copy of the secret. With @p wait_mask, each byte is first awaited with pselect()
- * under that mask: the prompt's signals are blocked everywhere else, so a Ctrl-C can only
+ * keeps a copy of the secret. Each byte is first awaited with pselect() under @p wait_mask:
+ * the prompt's signals are blocked everywhere else, so a Ctrl-C can only
  * arrive while waiting and never slips in just before a read that would then block.
  * Returns the length, -1 on a read error, -2 if the line does not fit, -3 if interrupted.
  */
@@ -34,17 +34,14 @@ static long read_line(int fd, char *buf, size_t size, const sigset_t *wait_mask)
     for (;;) {
         char c;
         ssize_t r;
+        fd_set readable;
 
-        if (wait_mask != NULL) {
-            fd_set readable;
-
-            FD_ZERO(&readable);
-            FD_SET(fd, &readable);
-            if (pselect(fd + 1, &readable, NULL, NULL, NULL, wait_mask) < 0) {
-                if (errno == EINTR)
-                    return -3;
-                return -1;
-            }
+        FD_ZERO(&readable);
+        FD_SET(fd, &readable);
+        if (pselect(fd + 1, &readable, NULL, NULL, NULL, wait_mask) < 0) {
+            if (errno == EINTR)
+                return -3;
+            return -1;
         }
         r = read(fd, &c, 1);
         if (r < 0 && errno == EINTR)
