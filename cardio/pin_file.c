@@ -65,45 +65,45 @@ static tscns_pin_file_status check(int fd, const char *path, char *why, size_t w
     return TSCNS_PIN_FILE_OK;
 }
 
-/* Up to @p cap bytes from @p fd into @p buf; the count, or -1 on a read error. */
-static long read_bounded(int fd, char *buf, size_t cap)
+/* Up to @p cap bytes from @p fd into @p buf, their count in *n; 0 on a read error. */
+static int read_bounded(int fd, char *buf, size_t cap, size_t *n)
 {
-    size_t n = 0;
     ssize_t r;
 
-    while (n < cap) {
-        r = read(fd, buf + n, cap - n);
+    *n = 0;
+    while (*n < cap) {
+        r = read(fd, buf + *n, cap - *n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return -1;
+            return 0;
         if (r == 0)
             break;
-        n += (size_t)r;
+        *n += (size_t)r;
     }
-    return (long)n;
+    return 1;
 }
 
-static tscns_pin_file_status take_content(const char *path, char *tmp, size_t n, char *buf,
-                                          size_t cap, char *why, size_t whycap)
+/* The first line of the @p n bytes in @p tmp, without its line end, into @p buf. */
+static tscns_pin_file_status take_first_line(const char *path, const char *tmp, size_t n, char *buf,
+                                             size_t cap, char *why, size_t whycap)
 {
-    if (n > TSCNS_PIN_FILE_MAX)
+    const char *nl = memchr(tmp, '\n', n);
+    size_t len = nl != NULL ? (size_t)(nl - tmp) : n;
+
+    if (nl == NULL && n > TSCNS_PIN_FILE_MAX)
         return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap,
-                      "%s is too long to hold a PIN or PUK alone", path);
-    if (n > 0 && tmp[n - 1] == '\n')
-        n--;
-    if (n > 0 && tmp[n - 1] == '\r')
-        n--;
-    if (n == 0)
-        return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap, "%s is empty", path);
-    if (memchr(tmp, '\n', n) != NULL || memchr(tmp, '\r', n) != NULL)
+                      "the first line of %s is too long to be a PIN or PUK", path);
+    if (len > 0 && tmp[len - 1] == '\r')
+        len--;
+    if (len == 0)
+        return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap, "the first line of %s is empty",
+                      path);
+    if (len >= cap)
         return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap,
-                      "%s holds more than one line: it must hold the secret alone", path);
-    if (n >= cap)
-        return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap,
-                      "%s is too long to hold a PIN or PUK alone", path);
-    memcpy(buf, tmp, n);
-    buf[n] = '\0';
+                      "the first line of %s is too long to be a PIN or PUK", path);
+    memcpy(buf, tmp, len);
+    buf[len] = '\0';
     return TSCNS_PIN_FILE_OK;
 }
 
@@ -113,7 +113,7 @@ tscns_pin_file_status tscns_pin_file_read(const char *path, char *buf, size_t ca
     /* One byte more than the bound tells a file that is too long. */
     char tmp[TSCNS_PIN_FILE_MAX + 1];
     tscns_pin_file_status status;
-    long n = -1;
+    size_t n = 0;
     int fd;
 
     if (cap == 0)
@@ -127,12 +127,12 @@ tscns_pin_file_status tscns_pin_file_read(const char *path, char *buf, size_t ca
         return refuse(TSCNS_PIN_FILE_UNREADABLE, why, whycap, "cannot open %s: %s", path,
                       strerror(errno));
     status = check(fd, path, why, whycap);
-    if (status == TSCNS_PIN_FILE_OK && (n = read_bounded(fd, tmp, sizeof(tmp))) < 0)
+    if (status == TSCNS_PIN_FILE_OK && !read_bounded(fd, tmp, sizeof(tmp), &n))
         status = refuse(TSCNS_PIN_FILE_UNREADABLE, why, whycap, "cannot read %s: %s", path,
                         strerror(errno));
     close(fd);
     if (status == TSCNS_PIN_FILE_OK)
-        status = take_content(path, tmp, (size_t)n, buf, cap, why, whycap);
+        status = take_first_line(path, tmp, n, buf, cap, why, whycap);
     OPENSSL_cleanse(tmp, sizeof(tmp));
     if (status != TSCNS_PIN_FILE_OK)
         OPENSSL_cleanse(buf, cap);

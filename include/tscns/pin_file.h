@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-/** The most a PIN file is read: far more than a PIN or PUK (8 digits) and its newline. */
+/** The most a PIN file's first line may hold: far more than a PIN or PUK (8 digits). */
 #define TSCNS_PIN_FILE_MAX 64
 
 typedef enum tscns_pin_file_status {
@@ -26,12 +26,12 @@ typedef enum tscns_pin_file_status {
     TSCNS_PIN_FILE_UNREADABLE, /**< cannot be opened or read (missing, no access, I/O error) */
     TSCNS_PIN_FILE_UNSAFE,     /**< a symbolic link, not a regular file, not the user's own, or
                                     open to group or others */
-    TSCNS_PIN_FILE_BAD_CONTENT /**< empty, more than one line, or too long for @p cap */
+    TSCNS_PIN_FILE_BAD_CONTENT /**< the first line is empty, or too long for @p cap */
 } tscns_pin_file_status;
 
 /**
- * Read the secret in @p path into @p buf (@p cap bytes, NUL-terminated): the whole file, at
- * most TSCNS_PIN_FILE_MAX bytes, with one trailing newline (LF or CRLF) removed. Nothing is
+ * Read the secret in @p path into @p buf (@p cap bytes, NUL-terminated): the file's first line
+ * without its line end (LF or CRLF). At most TSCNS_PIN_FILE_MAX + 1 bytes are read. Nothing is
  * checked about the secret's format: that is the caller's rule.
  *
  * On failure @p buf is cleansed and @p why (@p whycap bytes) holds a sentence naming the file,
