@@ -1,6 +1,8 @@
 /* tscns keyref: a key "file" that names the card key, for programs that only read key files. */
 #include <string.h>
 
+#include "tscns/keyref.h"
+
 #include "cli.h"
 #include "options.h"
 #include "output.h"
@@ -15,8 +17,6 @@ static const char help[] =
     "private-key file (curl --key, Python's load_cert_chain, openssl -key) use the card.\n"
     "The file holds no secret (only the URI cns:serial=...;type=private): mode 0644 is fine.\n\n"
     "  -o, --output FILE   write to FILE (replaced atomically) instead of standard output\n";
-
-#define KEYREF_LABEL "TSCNS KEY REFERENCE"
 
 int cmd_keyref(const struct cli_global *global, int argc, char **argv)
 {
@@ -44,5 +44,5 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
         return rc;
     if (cli_key_uri(g.reader, serial, uri, sizeof(uri)) != 0)
         return cli_usage_error("keyref", "the reader name is too long for a key reference");
-    return cli_output_pem(path, KEYREF_LABEL, uri, strlen(uri));
+    return cli_output_pem(path, TSCNS_KEYREF_PEM_LABEL, uri, strlen(uri));
 }

@@ -223,6 +223,7 @@ static void test_atomic_write(void **state)
     umask(old_mask);
 }
 
+/* A secret file as a user must keep one: private (include/tscns/pin_file.h). */
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -230,6 +231,7 @@ static void write_text(const char *path, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void test_secret_file(void **state)
@@ -244,6 +246,10 @@ static void test_secret_file(void **state)
     assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
                      CLI_OK);
     assert_string_equal(secret, "12345678");
+    /* Nobody else may read the file. */
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
+                     CLI_FILE_ERROR);
     write_text(path, "54321\r\n");
     assert_int_equal(cli_secret_read(path, "--pin-file", "PIN: ", "PIN", secret, sizeof(secret)),
                      CLI_OK);

@@ -53,8 +53,8 @@ end:
     return ok;
 }
 
-int tscns_algid_der(const EVP_MD *md, int pss, const EVP_MD *mgf1, int salt_bytes,
-                    unsigned char **der, size_t *len)
+int tsp_algid_der(const EVP_MD *md, int pss, const EVP_MD *mgf1, int salt_bytes,
+                  unsigned char **der, size_t *len)
 {
     X509_ALGOR *alg = X509_ALGOR_new();
     ASN1_STRING *params = NULL;

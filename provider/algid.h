@@ -2,8 +2,8 @@
  * The DER AlgorithmIdentifier of a card signature, which `openssl req`, `x509` and CMS put
  * into what they sign.
  */
-#ifndef TSCNS_PROV_ALGID_H
-#define TSCNS_PROV_ALGID_H
+#ifndef TSP_ALGID_H
+#define TSP_ALGID_H
 
 #include <stddef.h>
 
@@ -14,7 +14,7 @@
  * PSS: id-RSASSA-PSS with RSASSA-PSS-params (RFC 4055), defaults left out as DER requires.
  * *der is OPENSSL_malloc'ed. Returns 1 on success.
  */
-int tscns_algid_der(const EVP_MD *md, int pss, const EVP_MD *mgf1, int salt_bytes,
-                    unsigned char **der, size_t *len);
+int tsp_algid_der(const EVP_MD *md, int pss, const EVP_MD *mgf1, int salt_bytes,
+                  unsigned char **der, size_t *len);
 
 #endif

@@ -59,14 +59,14 @@ static void forget_if_forked(void)
     owner = getpid();
 }
 
-void tscns_cache_hold(void)
+void tsp_cache_hold(void)
 {
     pthread_mutex_lock(&lock);
     holders++;
     pthread_mutex_unlock(&lock);
 }
 
-void tscns_cache_release(void)
+void tsp_cache_release(void)
 {
     pthread_mutex_lock(&lock);
     if (--holders == 0) {
@@ -100,7 +100,7 @@ static entry *find_card(const tscns_card *card)
     return NULL;
 }
 
-tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const char *serial)
+tscns_card *tsp_cache_card(const tsp_prov *prov, const char *reader, const char *serial)
 {
     entry *e;
     tscns_card *card = NULL;
@@ -113,7 +113,7 @@ tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const c
         goto end;
     }
     if (ctx == NULL && (err = tscns_ctx_new(&ctx)) != TSCNS_OK) {
-        tscns_raise_card(prov, err, NULL, NULL, -1);
+        tsp_raise_card(prov, err, NULL, NULL, -1);
         goto end;
     }
     err = tscns_card_open(ctx, reader, serial, &card);
@@ -123,10 +123,10 @@ tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const c
          * the reason; without a serial it names the one empty reader or counts the empty ones.
          */
         if (err == TSCNS_E_NO_CARD && serial != NULL)
-            tscns_raise(prov, TSCNS_R_NO_CARD, "serial %s%s%s", serial,
-                        reader != NULL ? ", reader " : "", reader != NULL ? reader : "");
+            tsp_raise(prov, TSP_R_NO_CARD, "serial %s%s%s", serial,
+                      reader != NULL ? ", reader " : "", reader != NULL ? reader : "");
         else
-            tscns_raise_card(prov, err, NULL, ctx, -1);
+            tsp_raise_card(prov, err, NULL, ctx, -1);
         card = NULL;
         goto end;
     }
@@ -138,20 +138,20 @@ tscns_card *tscns_cache_card(const tscns_prov *prov, const char *reader, const c
         OPENSSL_free(e);
         tscns_card_close(card);
         card = NULL;
-        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
+        tsp_raise(prov, TSP_R_MALLOC, NULL);
         goto end;
     }
     e->card = card;
     e->next = entries;
     entries = e;
-    tscns_prov_debug(prov, "opened card in \"%s\" (%s)", tscns_card_reader(card),
-                     tscns_card_family(card));
+    tsp_prov_debug(prov, "opened card in \"%s\" (%s)", tscns_card_reader(card),
+                   tscns_card_family(card));
 end:
     pthread_mutex_unlock(&lock);
     return card;
 }
 
-void tscns_cache_mark_pin_source_rejected(const tscns_card *card)
+void tsp_cache_mark_pin_source_rejected(const tscns_card *card)
 {
     entry *e;
 
@@ -161,7 +161,7 @@ void tscns_cache_mark_pin_source_rejected(const tscns_card *card)
     pthread_mutex_unlock(&lock);
 }
 
-int tscns_cache_pin_source_rejected(const tscns_card *card)
+int tsp_cache_pin_source_rejected(const tscns_card *card)
 {
     entry *e;
     int r = 0;

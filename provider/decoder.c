@@ -37,12 +37,14 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "tscns/keyref.h"
+
 #include "errors.h"
 #include "key.h"
 #include "uri.h"
 
-#define PEM_BEGIN "-----BEGIN TSCNS KEY REFERENCE-----"
-#define PEM_END "-----END TSCNS KEY REFERENCE-----"
+#define PEM_BEGIN "-----BEGIN " TSCNS_KEYREF_PEM_LABEL "-----"
+#define PEM_END "-----END " TSCNS_KEYREF_PEM_LABEL "-----"
 /* Longer than the 64 characters `tscns keyref` writes, with room for a line end. */
 #define PEM_LINE 128
 /* A URI longer than this is not one of ours; it also bounds the work on foreign input. */
@@ -86,22 +88,22 @@ static int keyref_does_selection(void *provctx, int selection)
 static int looks_like_keyref(const unsigned char *p, size_t len)
 {
     /* len >= 4 first: the scheme check reads four bytes of a buffer with no terminator. */
-    return len >= 4 && len <= KEYREF_MAX && tscns_uri_is_cns((const char *)p) &&
+    return len >= 4 && len <= KEYREF_MAX && tsp_uri_is_cns((const char *)p) &&
            memchr(p, '\0', len) == NULL;
 }
 
 /* The parsed URI of a key reference, or 0 with the reason raised. */
-static int parse_keyref(const tscns_prov *prov, const char *text, tscns_uri *uri)
+static int parse_keyref(const tsp_prov *prov, const char *text, tsp_uri *uri)
 {
     const char *why = NULL;
 
-    if (!tscns_uri_parse(text, uri, &why)) {
-        tscns_raise(prov, TSCNS_R_BAD_KEY_REFERENCE, "%s: %s", text, why);
+    if (!tsp_uri_parse(text, uri, &why)) {
+        tsp_raise(prov, TSP_R_BAD_KEY_REFERENCE, "%s: %s", text, why);
         return 0;
     }
-    if (uri->type != TSCNS_URI_ANY && uri->type != TSCNS_URI_PRIVATE) {
-        tscns_raise(prov, TSCNS_R_BAD_KEY_REFERENCE, "%s: type= must be private", text);
-        tscns_uri_clear(uri);
+    if (uri->type != TSP_URI_ANY && uri->type != TSP_URI_PRIVATE) {
+        tsp_raise(prov, TSP_R_BAD_KEY_REFERENCE, "%s: type= must be private", text);
+        tsp_uri_clear(uri);
         return 0;
     }
     return 1;
@@ -109,19 +111,19 @@ static int parse_keyref(const tscns_prov *prov, const char *text, tscns_uri *uri
 
 /*
  * Open the card key that @p text names: the PIN is verified now when the caller wants the
- * private key (see tscns_key_open). NULL with the reason raised.
+ * private key (see tsp_key_open). NULL with the reason raised.
  */
-static tscns_key *open_keyref(tscns_prov *prov, const char *text, int selection,
-                              OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+static tsp_key *open_keyref(tsp_prov *prov, const char *text, int selection,
+                            OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
-    tscns_uri uri;
-    tscns_key *key;
+    tsp_uri uri;
+    tsp_key *key;
 
     if (!parse_keyref(prov, text, &uri))
         return NULL;
-    key = tscns_key_open(prov, &uri, pw_cb, pw_cbarg,
-                         selection == 0 || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0);
-    tscns_uri_clear(&uri);
+    key = tsp_key_open(prov, &uri, pw_cb, pw_cbarg,
+                       selection == 0 || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0);
+    tsp_uri_clear(&uri);
     /*
      * Python's load_cert_chain() reports errno instead of the error queue when errno is set;
      * a leftover from the PC/SC library would hide the reason raised here.
@@ -132,7 +134,7 @@ static tscns_key *open_keyref(tscns_prov *prov, const char *text, int selection,
 }
 
 /* One line without its line end into @p line; its length, or -1 at the end of the input. */
-static int read_line(const tscns_prov *prov, OSSL_CORE_BIO *cin, char line[PEM_LINE], size_t *seen)
+static int read_line(const tsp_prov *prov, OSSL_CORE_BIO *cin, char line[PEM_LINE], size_t *seen)
 {
     int n = prov->core_bio_gets(cin, line, PEM_LINE);
 
@@ -145,7 +147,7 @@ static int read_line(const tscns_prov *prov, OSSL_CORE_BIO *cin, char line[PEM_L
 }
 
 /* The base64 lines up to our END line, decoded into @p out; the length, or -1. */
-static int read_body(const tscns_prov *prov, OSSL_CORE_BIO *cin, unsigned char *out)
+static int read_body(const tsp_prov *prov, OSSL_CORE_BIO *cin, unsigned char *out)
 {
     EVP_ENCODE_CTX *b64 = EVP_ENCODE_CTX_new();
     char line[PEM_LINE];
@@ -177,7 +179,7 @@ end:
  * else. The label is checked before any base64 is decoded: PEM_read_bio() would decode every
  * PEM key a program reads (about 0.1 ms each) only to find another label.
  */
-static int pem_to_uri(const tscns_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
+static int pem_to_uri(const tsp_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
 {
     /* Room past the limit for one line's output and the final block, checked after them. */
     unsigned char uri[KEYREF_MAX + 2 * PEM_LINE];
@@ -215,12 +217,12 @@ static int uri_to_der(const char *text, unsigned char **der, int *derlen)
 static int keyref_pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
                              void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
-    tscns_prov *prov = ctx;
+    tsp_prov *prov = ctx;
     char text[KEYREF_MAX + 1];
     OSSL_PARAM params[2];
     unsigned char *der = NULL;
     int derlen = 0, ok;
-    tscns_key *key;
+    tsp_key *key;
 
     /* Not ours: an empty-handed success lets the next decoder try. */
     if (!pem_to_uri(prov, cin, text))
@@ -233,9 +235,9 @@ static int keyref_pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_
      */
     if ((key = open_keyref(prov, text, selection, pw_cb, pw_cbarg)) == NULL)
         return 0;
-    tscns_key_free(key);
+    tsp_key_free(key);
     if (!uri_to_der(text, &der, &derlen)) {
-        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
+        tsp_raise(prov, TSP_R_MALLOC, NULL);
         return 0;
     }
     params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, der, (size_t)derlen);
@@ -246,7 +248,7 @@ static int keyref_pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_
 }
 
 /* Read up to @p want bytes; the count read (short only at the end of the input). */
-static size_t read_some(const tscns_prov *prov, OSSL_CORE_BIO *cin, unsigned char *buf, size_t want)
+static size_t read_some(const tsp_prov *prov, OSSL_CORE_BIO *cin, unsigned char *buf, size_t want)
 {
     size_t done = 0, n;
 
@@ -259,7 +261,7 @@ static size_t read_some(const tscns_prov *prov, OSSL_CORE_BIO *cin, unsigned cha
  * The URI from the IA5String DER that keyref_pem_decode() made, NUL-terminated in @p text;
  * 0 when the input is anything else. One byte tells a real DER key (a SEQUENCE) apart.
  */
-static int der_to_uri(const tscns_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
+static int der_to_uri(const tsp_prov *prov, OSSL_CORE_BIO *cin, char text[KEYREF_MAX + 1])
 {
     unsigned char der[KEYREF_DER_MAX + 1];
     const unsigned char *p = der;
@@ -289,10 +291,10 @@ static int der_to_uri(const tscns_prov *prov, OSSL_CORE_BIO *cin, char text[KEYR
 static int keyref_der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_CALLBACK *data_cb,
                              void *data_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
-    tscns_prov *prov = ctx;
+    tsp_prov *prov = ctx;
     char text[KEYREF_MAX + 1];
     OSSL_PARAM params[4];
-    tscns_key *key;
+    tsp_key *key;
     int type = OSSL_OBJECT_PKEY, ok;
 
     if (!der_to_uri(prov, cin, text))
@@ -304,7 +306,7 @@ static int keyref_der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_
     params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &key, sizeof(key));
     params[3] = OSSL_PARAM_construct_end();
     ok = data_cb(params, data_cbarg);
-    tscns_key_free(key);
+    tsp_key_free(key);
     return ok;
 }
 
@@ -320,13 +322,13 @@ static int keyref_export_object(void *ctx, const void *objref, size_t objref_sz,
     return 0;
 }
 
-const OSSL_DISPATCH tscns_keyref_pem_decoder_functions[] = {
+const OSSL_DISPATCH tsp_keyref_pem_decoder_functions[] = {
     {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))keyref_newctx},
     {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))keyref_freectx},
     {OSSL_FUNC_DECODER_DECODE, (void (*)(void))keyref_pem_decode},
     {0, NULL}};
 
-const OSSL_DISPATCH tscns_keyref_der_decoder_functions[] = {
+const OSSL_DISPATCH tsp_keyref_der_decoder_functions[] = {
     {OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))keyref_newctx},
     {OSSL_FUNC_DECODER_FREECTX, (void (*)(void))keyref_freectx},
     {OSSL_FUNC_DECODER_DOES_SELECTION, (void (*)(void))keyref_does_selection},

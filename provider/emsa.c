@@ -33,8 +33,8 @@ static const struct {
      19},
 };
 
-int tscns_emsa_pkcs1(const EVP_MD *md, const unsigned char *in, size_t inlen, unsigned char *block,
-                     size_t k)
+int tsp_emsa_pkcs1(const EVP_MD *md, const unsigned char *in, size_t inlen, unsigned char *block,
+                   size_t k)
 {
     const unsigned char *prefix = NULL;
     size_t plen = 0, tlen, i;
@@ -64,15 +64,15 @@ int tscns_emsa_pkcs1(const EVP_MD *md, const unsigned char *in, size_t inlen, un
     return 1;
 }
 
-int tscns_pss_salt_bytes(int saltlen, size_t hlen, int modbits)
+int tsp_pss_salt_bytes(int saltlen, size_t hlen, int modbits)
 {
     int emlen = (modbits - 1 + 7) / 8;
 
     switch (saltlen) {
-    case TSCNS_SALT_DIGEST:
+    case TSP_SALT_DIGEST:
         return (int)hlen;
-    case TSCNS_SALT_AUTO:
-    case TSCNS_SALT_MAX:
+    case TSP_SALT_AUTO:
+    case TSP_SALT_MAX:
         return emlen - (int)hlen - 2;
     default:
         return saltlen;
@@ -113,9 +113,9 @@ end:
     return ok;
 }
 
-int tscns_emsa_pss(OSSL_LIB_CTX *libctx, const EVP_MD *md, const EVP_MD *mgf1,
-                   const unsigned char *mhash, size_t hlen, int saltlen, int modbits,
-                   unsigned char *block, size_t k)
+int tsp_emsa_pss(OSSL_LIB_CTX *libctx, const EVP_MD *md, const EVP_MD *mgf1,
+                 const unsigned char *mhash, size_t hlen, int saltlen, int modbits,
+                 unsigned char *block, size_t k)
 {
     static const unsigned char zeros[8] = {0};
     int embits = modbits - 1;
@@ -124,7 +124,7 @@ int tscns_emsa_pss(OSSL_LIB_CTX *libctx, const EVP_MD *md, const EVP_MD *mgf1,
     unsigned char salt[EVP_MAX_MD_SIZE * 4 + 512];
     unsigned int hl;
     EVP_MD_CTX *c = NULL;
-    int s = tscns_pss_salt_bytes(saltlen, hlen, modbits), ok = 0;
+    int s = tsp_pss_salt_bytes(saltlen, hlen, modbits), ok = 0;
 
     if (s < 0 || hlen != (size_t)EVP_MD_get_size(md) || emlen > k || k - emlen > 1)
         return 0;

@@ -11,12 +11,12 @@
 #include "key.h"
 #include "pin.h"
 
-tscns_key *tscns_key_new(tscns_prov *prov)
+tsp_key *tsp_key_new(tsp_prov *prov)
 {
-    tscns_key *key = OPENSSL_zalloc(sizeof(*key));
+    tsp_key *key = OPENSSL_zalloc(sizeof(*key));
 
     if (key == NULL) {
-        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
+        tsp_raise(prov, TSP_R_MALLOC, NULL);
         return NULL;
     }
     key->prov = prov;
@@ -24,12 +24,12 @@ tscns_key *tscns_key_new(tscns_prov *prov)
     return key;
 }
 
-void tscns_key_up(tscns_key *key)
+void tsp_key_up(tsp_key *key)
 {
     atomic_fetch_add(&key->refs, 1);
 }
 
-void tscns_key_free(tscns_key *key)
+void tsp_key_free(tsp_key *key)
 {
     if (key == NULL || atomic_fetch_sub(&key->refs, 1) != 1)
         return;
@@ -41,15 +41,15 @@ void tscns_key_free(tscns_key *key)
     OPENSSL_free(key);
 }
 
-static int take_public(tscns_key *key, EVP_PKEY *pub)
+static int take_public(tsp_key *key, EVP_PKEY *pub)
 {
     if (!EVP_PKEY_is_a(pub, "RSA")) {
-        tscns_raise(key->prov, TSCNS_R_UNSUPPORTED, "the card's key is not RSA");
+        tsp_raise(key->prov, TSP_R_UNSUPPORTED, "the card's key is not RSA");
         return 0;
     }
     if (!EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &key->n) ||
         !EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &key->e)) {
-        tscns_raise(key->prov, TSCNS_R_SOFTWARE, "cannot read the RSA public key");
+        tsp_raise(key->prov, TSP_R_SOFTWARE, "cannot read the RSA public key");
         return 0;
     }
     key->pub = pub;
@@ -59,9 +59,9 @@ static int take_public(tscns_key *key, EVP_PKEY *pub)
     return 1;
 }
 
-int tscns_key_set_public(tscns_key *key, const BIGNUM *n, const BIGNUM *e)
+int tsp_key_set_public(tsp_key *key, const BIGNUM *n, const BIGNUM *e)
 {
-    OSSL_LIB_CTX *sw = tscns_prov_swctx(key->prov);
+    OSSL_LIB_CTX *sw = tsp_prov_swctx(key->prov);
     OSSL_PARAM_BLD *bld = NULL;
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *pctx = NULL;
@@ -77,7 +77,7 @@ int tscns_key_set_public(tscns_key *key, const BIGNUM *n, const BIGNUM *e)
         (pctx = EVP_PKEY_CTX_new_from_name(sw, "RSA", NULL)) == NULL ||
         EVP_PKEY_fromdata_init(pctx) <= 0 ||
         EVP_PKEY_fromdata(pctx, &pub, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        tscns_raise(key->prov, TSCNS_R_SOFTWARE, "cannot build the RSA public key");
+        tsp_raise(key->prov, TSP_R_SOFTWARE, "cannot build the RSA public key");
         goto end;
     }
     if (!(ok = take_public(key, pub)))
@@ -90,24 +90,24 @@ end:
 }
 
 /* The reader and serial a URI names; the configuration's where it names none. */
-static void uri_target(const tscns_prov *prov, const tscns_uri *uri, const char **reader,
+static void uri_target(const tsp_prov *prov, const tsp_uri *uri, const char **reader,
                        const char **serial)
 {
     *reader = uri->reader != NULL ? uri->reader : prov->reader;
     *serial = uri->serial != NULL ? uri->serial : prov->serial;
 }
 
-tscns_card *tscns_uri_card(tscns_prov *prov, const tscns_uri *uri)
+tscns_card *tsp_uri_card(tsp_prov *prov, const tsp_uri *uri)
 {
     const char *reader, *serial;
 
     uri_target(prov, uri, &reader, &serial);
-    return tscns_cache_card(prov, reader, serial);
+    return tsp_cache_card(prov, reader, serial);
 }
 
-static int key_from_certificate(tscns_key *key, tscns_card *card)
+static int key_from_certificate(tsp_key *key, tscns_card *card)
 {
-    OSSL_LIB_CTX *sw = tscns_prov_swctx(key->prov);
+    OSSL_LIB_CTX *sw = tsp_prov_swctx(key->prov);
     const uint8_t *der, *p;
     size_t len;
     X509 *x = NULL;
@@ -118,13 +118,13 @@ static int key_from_certificate(tscns_key *key, tscns_card *card)
     if (sw == NULL)
         return 0;
     if ((err = tscns_card_certificate(card, &der, &len)) != TSCNS_OK) {
-        tscns_raise_card(key->prov, err, card, NULL, -1);
+        tsp_raise_card(key->prov, err, card, NULL, -1);
         return 0;
     }
     p = der;
     if ((x = X509_new_ex(sw, NULL)) == NULL || d2i_X509(&x, &p, (long)len) == NULL ||
         (pub = X509_get_pubkey(x)) == NULL) {
-        tscns_raise(key->prov, TSCNS_R_BAD_CERTIFICATE, "card in %s", tscns_card_reader(card));
+        tsp_raise(key->prov, TSP_R_BAD_CERTIFICATE, "card in %s", tscns_card_reader(card));
         goto end;
     }
     if (!(ok = take_public(key, pub)))
@@ -135,37 +135,37 @@ end:
 }
 
 /* Verify the PIN now, through the caller's callback; 1 when verified. */
-static int verify_pin_now(tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
+static int verify_pin_now(tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
                           void *cbarg)
 {
     tscns_err err;
     int ok;
 
     if ((err = tscns_card_lock(card)) != TSCNS_OK) {
-        tscns_raise_card(prov, err, card, NULL, -1);
+        tsp_raise_card(prov, err, card, NULL, -1);
         return 0;
     }
-    ok = tscns_pin_ensure(prov, card, cb, cbarg);
+    ok = tsp_pin_ensure(prov, card, cb, cbarg);
     tscns_card_unlock(card);
     return ok;
 }
 
-tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb,
-                          void *cbarg, int want_pin)
+tsp_key *tsp_key_open(tsp_prov *prov, const tsp_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
+                      int want_pin)
 {
     const char *reader, *serial;
-    tscns_key *key;
+    tsp_key *key;
     tscns_card *card;
 
     uri_target(prov, uri, &reader, &serial);
-    if ((card = tscns_cache_card(prov, reader, serial)) == NULL)
+    if ((card = tsp_cache_card(prov, reader, serial)) == NULL)
         return NULL;
-    if ((key = tscns_key_new(prov)) == NULL)
+    if ((key = tsp_key_new(prov)) == NULL)
         return NULL;
     key->on_card = 1;
     if ((reader != NULL && (key->reader = OPENSSL_strdup(reader)) == NULL) ||
         (serial != NULL && (key->serial = OPENSSL_strdup(serial)) == NULL)) {
-        tscns_raise(prov, TSCNS_R_MALLOC, NULL);
+        tsp_raise(prov, TSP_R_MALLOC, NULL);
         goto err;
     }
     if (!key_from_certificate(key, card))
@@ -178,15 +178,15 @@ tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRAS
         goto err;
     return key;
 err:
-    tscns_key_free(key);
+    tsp_key_free(key);
     return NULL;
 }
 
-tscns_card *tscns_key_card(const tscns_key *key)
+tscns_card *tsp_key_card(const tsp_key *key)
 {
     if (!key->on_card) {
-        tscns_raise(key->prov, TSCNS_R_UNSUPPORTED, "a public key cannot sign");
+        tsp_raise(key->prov, TSP_R_UNSUPPORTED, "a public key cannot sign");
         return NULL;
     }
-    return tscns_cache_card(key->prov, key->reader, key->serial);
+    return tsp_cache_card(key->prov, key->reader, key->serial);
 }

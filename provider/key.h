@@ -3,8 +3,8 @@
  * (reader/serial, looked up in the card cache at each use so a forked child reopens) and the
  * public key from the card's certificate. A public-only key (imported) never has a card.
  */
-#ifndef TSCNS_PROV_KEY_H
-#define TSCNS_PROV_KEY_H
+#ifndef TSP_KEY_H
+#define TSP_KEY_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -17,8 +17,8 @@
 #include "provider.h"
 #include "uri.h"
 
-typedef struct tscns_key {
-    tscns_prov *prov;
+typedef struct tsp_key {
+    tsp_prov *prov;
     atomic_int refs;
     int on_card;
     char *reader;
@@ -29,29 +29,29 @@ typedef struct tscns_key {
     int bits;
     int security_bits;
     size_t bytes;
-} tscns_key;
+} tsp_key;
 
-tscns_key *tscns_key_new(tscns_prov *prov);
-void tscns_key_up(tscns_key *key);
-void tscns_key_free(tscns_key *key);
+tsp_key *tsp_key_new(tsp_prov *prov);
+void tsp_key_up(tsp_key *key);
+void tsp_key_free(tsp_key *key);
 
 /* Fill an empty key from RSA n and e (an import of public parts). */
-int tscns_key_set_public(tscns_key *key, const BIGNUM *n, const BIGNUM *e);
+int tsp_key_set_public(tsp_key *key, const BIGNUM *n, const BIGNUM *e);
 
 /*
  * The card the URI names, after the provider's configured reader/serial as defaults.
  * Raises an error and returns NULL if it cannot be reached.
  */
-tscns_card *tscns_uri_card(tscns_prov *prov, const tscns_uri *uri);
+tscns_card *tsp_uri_card(tsp_prov *prov, const tsp_uri *uri);
 
 /*
  * Open the card's authentication key. With @p want_pin, the PIN is made verified now (from
  * pin-source, or @p cb) unless pin-source is configured, which is then used at signing time.
  */
-tscns_key *tscns_key_open(tscns_prov *prov, const tscns_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb,
-                          void *cbarg, int want_pin);
+tsp_key *tsp_key_open(tsp_prov *prov, const tsp_uri *uri, OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
+                      int want_pin);
 
 /* The card behind a card key (reopened through the cache if needed); NULL with error raised. */
-tscns_card *tscns_key_card(const tscns_key *key);
+tscns_card *tsp_key_card(const tsp_key *key);
 
 #endif

@@ -33,31 +33,31 @@ static OSSL_FUNC_keymgmt_export_types_fn rsa_export_types;
 
 static void *rsa_new(void *provctx)
 {
-    return tscns_key_new(provctx);
+    return tsp_key_new(provctx);
 }
 
 static void rsa_free(void *keydata)
 {
-    tscns_key_free(keydata);
+    tsp_key_free(keydata);
 }
 
 /* The reference is the address of a key object; whoever made it keeps its own reference. */
 static void *rsa_load(const void *reference, size_t reference_sz)
 {
-    tscns_key *key;
+    tsp_key *key;
 
     if (reference == NULL || reference_sz != sizeof(key))
         return NULL;
     memcpy(&key, reference, sizeof(key));
     if (key == NULL)
         return NULL;
-    tscns_key_up(key);
+    tsp_key_up(key);
     return key;
 }
 
 static int rsa_get_params(void *keydata, OSSL_PARAM params[])
 {
-    tscns_key *key = keydata;
+    tsp_key *key = keydata;
     OSSL_PARAM *p;
 
     if (key->pub == NULL)
@@ -106,7 +106,7 @@ static const char *rsa_query_operation_name(int operation_id)
 
 static int rsa_has(const void *keydata, int selection)
 {
-    const tscns_key *key = keydata;
+    const tsp_key *key = keydata;
 
     if (key == NULL)
         return 0;
@@ -120,7 +120,7 @@ static int rsa_has(const void *keydata, int selection)
 
 static int rsa_match(const void *keydata1, const void *keydata2, int selection)
 {
-    const tscns_key *a = keydata1, *b = keydata2;
+    const tsp_key *a = keydata1, *b = keydata2;
 
     if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
         return 1;
@@ -132,7 +132,7 @@ static int rsa_match(const void *keydata1, const void *keydata2, int selection)
 
 static int rsa_import(void *keydata, int selection, const OSSL_PARAM params[])
 {
-    tscns_key *key = keydata;
+    tsp_key *key = keydata;
     const OSSL_PARAM *pn, *pe;
     BIGNUM *n = NULL, *e = NULL;
     int ok = 0;
@@ -148,7 +148,7 @@ static int rsa_import(void *keydata, int selection, const OSSL_PARAM params[])
     pe = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E);
     if (pn == NULL || pe == NULL || !OSSL_PARAM_get_BN(pn, &n) || !OSSL_PARAM_get_BN(pe, &e))
         goto end;
-    ok = tscns_key_set_public(key, n, e);
+    ok = tsp_key_set_public(key, n, e);
 end:
     BN_free(n);
     BN_free(e);
@@ -166,7 +166,7 @@ static const OSSL_PARAM *rsa_import_types(int selection)
 
 static int rsa_export(void *keydata, int selection, OSSL_CALLBACK *param_cb, void *cbarg)
 {
-    tscns_key *key = keydata;
+    tsp_key *key = keydata;
     OSSL_PARAM params[3];
     unsigned char *nbuf = NULL, *ebuf = NULL;
     int nlen, elen, ok = 0;
@@ -202,7 +202,7 @@ static const OSSL_PARAM *rsa_export_types(int selection)
     return rsa_import_types(selection);
 }
 
-const OSSL_DISPATCH tscns_rsa_keymgmt_functions[] = {
+const OSSL_DISPATCH tsp_rsa_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsa_new},
     {OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))rsa_free},
     {OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))rsa_load},

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,15 +6,17 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "tscns/pin_file.h"
+
 #include "card_cache.h"
 #include "errors.h"
 #include "pin.h"
 
-/* Room for the longest PIN (8 digits), a newline, and enough to notice a longer one. */
+/* Room for the longest PIN (8 digits), a line end, and enough to notice a longer one. */
 #define PIN_BUF 32
 
 /* Read the PIN named by pin-source into @p pin. 1 on success, 0 with an error raised. */
-static int read_source(const tscns_prov *prov, char pin[PIN_BUF])
+static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
 {
     const char *src = prov->pin_source;
     size_t len;
@@ -24,44 +25,34 @@ static int read_source(const tscns_prov *prov, char pin[PIN_BUF])
         const char *v = getenv(src + 4);
 
         if (v == NULL) {
-            tscns_raise(prov, TSCNS_R_PIN_SOURCE, "environment variable %s is not set", src + 4);
+            tsp_raise(prov, TSP_R_PIN_SOURCE, "environment variable %s is not set", src + 4);
             return 0;
         }
         len = strlen(v);
         if (len >= PIN_BUF) {
-            tscns_raise(prov, TSCNS_R_PIN_SOURCE, "%s is too long for a PIN", src);
+            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s is too long for a PIN", src);
             return 0;
         }
         memcpy(pin, v, len + 1);
     } else if (strncmp(src, "file:", 5) == 0) {
-        FILE *f = fopen(src + 5, "r");
+        char why[512];
 
-        if (f == NULL) {
-            tscns_raise(prov, TSCNS_R_PIN_SOURCE, "%s: %s", src + 5, strerror(errno));
+        if (tscns_pin_file_read(src + 5, pin, PIN_BUF, why, sizeof(why)) != TSCNS_PIN_FILE_OK) {
+            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s", why);
             return 0;
         }
-        /* An unbuffered stream keeps the PIN out of stdio's buffer. */
-        setvbuf(f, NULL, _IONBF, 0);
-        if (fgets(pin, PIN_BUF, f) == NULL) {
-            fclose(f);
-            tscns_raise(prov, TSCNS_R_PIN_SOURCE, "%s is empty", src + 5);
-            return 0;
-        }
-        fclose(f);
-        pin[strcspn(pin, "\r\n")] = '\0';
     } else {
-        tscns_raise(prov, TSCNS_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH, not %s",
-                    src);
+        tsp_raise(prov, TSP_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH, not %s", src);
         return 0;
     }
     if (!tscns_pin_format_ok(pin)) {
-        tscns_raise(prov, TSCNS_R_PIN_SOURCE, "the PIN from %s is not 5 to 8 digits", src);
+        tsp_raise(prov, TSP_R_PIN_SOURCE, "the PIN from %s is not 5 to 8 digits", src);
         return 0;
     }
     return 1;
 }
 
-static int ask_callback(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
+static int ask_callback(const tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
                         void *cbarg, char pin[PIN_BUF])
 {
     char info[320];
@@ -77,8 +68,7 @@ static int ask_callback(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRAS
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
     params[1] = OSSL_PARAM_construct_end();
     if (!cb(pin, PIN_BUF - 1, &len, params, cbarg) || len == 0) {
-        tscns_raise(prov, TSCNS_R_NO_PIN, "no PIN given for the card in %s",
-                    tscns_card_reader(card));
+        tsp_raise(prov, TSP_R_NO_PIN, "no PIN given for the card in %s", tscns_card_reader(card));
         return 0;
     }
     if (len >= PIN_BUF)
@@ -87,13 +77,13 @@ static int ask_callback(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRAS
     pin[strcspn(pin, "\r\n")] = '\0';
     if (!tscns_pin_format_ok(pin)) {
         /* Never sent: a malformed PIN would only cost the user a try. */
-        tscns_raise(prov, TSCNS_R_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
+        tsp_raise(prov, TSP_R_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
         return 0;
     }
     return 1;
 }
 
-static int verify(const tscns_prov *prov, tscns_card *card, const char *pin, int configured)
+static int verify(const tsp_prov *prov, tscns_card *card, const char *pin, int configured)
 {
     int tries = -1;
     tscns_err err = tscns_card_verify_pin(card, pin, &tries);
@@ -101,42 +91,42 @@ static int verify(const tscns_prov *prov, tscns_card *card, const char *pin, int
     if (err == TSCNS_OK)
         return 1;
     if (configured && (err == TSCNS_E_PIN_INCORRECT || err == TSCNS_E_PIN_BLOCKED))
-        tscns_cache_mark_pin_source_rejected(card);
+        tsp_cache_mark_pin_source_rejected(card);
     if (err == TSCNS_E_PIN_REJECTED && tries < 0)
         tries = tscns_card_pin_tries_known(card);
-    tscns_raise_card(prov, err, card, NULL, tries);
+    tsp_raise_card(prov, err, card, NULL, tries);
     return 0;
 }
 
 enum source_use { USE_SOURCE, ASK_CALLER, REFUSE };
 
-/* Whether the configured pin-source may be sent now (CARD.md section 5); REFUSE raises why. */
-static enum source_use pin_source_use(const tscns_prov *prov, const tscns_card *card, int tries,
+/* Whether the configured pin-source may be sent now (docs/card.md, section 5); REFUSE says why. */
+static enum source_use pin_source_use(const tsp_prov *prov, const tscns_card *card, int tries,
                                       OSSL_PASSPHRASE_CALLBACK *cb)
 {
     if (prov->pin_source == NULL)
         return ASK_CALLER;
-    if (tscns_cache_pin_source_rejected(card)) {
+    if (tsp_cache_pin_source_rejected(card)) {
         if (cb != NULL)
             return ASK_CALLER;
-        tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
-                    "the configured PIN was rejected earlier and is not sent again");
+        tsp_raise(prov, TSP_R_PIN_NOT_SENT,
+                  "the configured PIN was rejected earlier and is not sent again");
         return REFUSE;
     }
     if (tries != 1)
         return USE_SOURCE;
     if (cb != NULL) {
-        tscns_prov_debug(prov, "1 try left: not trying pin-source, asking the caller");
+        tsp_prov_debug(prov, "1 try left: not trying pin-source, asking the caller");
         return ASK_CALLER;
     }
-    tscns_raise(prov, TSCNS_R_PIN_NOT_SENT,
-                "1 try left: the configured PIN is not tried on the last try; "
-                "enter the PIN yourself or check it with `tscns pin`");
+    tsp_raise(prov, TSP_R_PIN_NOT_SENT,
+              "1 try left: the configured PIN is not tried on the last try; "
+              "enter the PIN yourself or check it with `tscns pin`");
     return REFUSE;
 }
 
-int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
-                     void *cbarg)
+int tsp_pin_ensure(const tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
+                   void *cbarg)
 {
     char pin[PIN_BUF];
     int ok = 0, tries;
@@ -145,7 +135,7 @@ int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_C
         return 1;
     tries = tscns_card_pin_tries_known(card);
     if (tries == 0) {
-        tscns_raise_card(prov, TSCNS_E_PIN_BLOCKED, card, NULL, 0);
+        tsp_raise_card(prov, TSCNS_E_PIN_BLOCKED, card, NULL, 0);
         return 0;
     }
     switch (pin_source_use(prov, card, tries, cb)) {
@@ -156,9 +146,9 @@ int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_C
         break;
     case ASK_CALLER:
         if (cb == NULL) {
-            tscns_raise(prov, TSCNS_R_NO_PIN,
-                        "the card needs its PIN: set pin-source in openssl.cnf or give a "
-                        "passphrase (e.g. openssl -passin, curl --pass)");
+            tsp_raise(prov, TSP_R_NO_PIN,
+                      "the card needs its PIN: set pin-source in openssl.cnf or give a "
+                      "passphrase (e.g. openssl -passin, curl --pass)");
             return 0;
         }
         ok = ask_callback(prov, card, cb, cbarg, pin) && verify(prov, card, pin, 0);

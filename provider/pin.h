@@ -1,9 +1,9 @@
 /*
- * PIN acquisition (DESIGN.md, CARD.md section 5): the provider's pin-source first, then the
- * caller's passphrase callback; the interactive prompt is the callback's business.
+ * PIN acquisition (docs/design.md, docs/card.md section 5): the provider's pin-source first, then
+ * the caller's passphrase callback; the interactive prompt is the callback's business.
  */
-#ifndef TSCNS_PROV_PIN_H
-#define TSCNS_PROV_PIN_H
+#ifndef TSP_PIN_H
+#define TSP_PIN_H
 
 #include <openssl/core.h>
 
@@ -16,7 +16,7 @@
  * VERIFY. A configured PIN is not tried when the card has one try left, nor again once the
  * card rejected it. @p cb may be NULL. Returns 1 when verified, 0 with an error raised.
  */
-int tscns_pin_ensure(const tscns_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
-                     void *cbarg);
+int tsp_pin_ensure(const tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBACK *cb,
+                   void *cbarg);
 
 #endif

@@ -13,12 +13,14 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "tscns/keyref.h"
+
 #include "card_cache.h"
 #include "errors.h"
 #include "provider.h"
 
-#define TSCNS_PROV_NAME "tscns: TS-CNS smart card provider"
-#define TSCNS_PROV_VERSION "0.1.0"
+#define TSP_NAME "tscns: TS-CNS smart card provider"
+#define TSP_VERSION "0.1.0"
 
 static OSSL_FUNC_provider_teardown_fn prov_teardown;
 static OSSL_FUNC_provider_gettable_params_fn prov_gettable_params;
@@ -29,24 +31,24 @@ static OSSL_FUNC_provider_get_reason_strings_fn prov_get_reason_strings;
 #define RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
 
 static const OSSL_ALGORITHM store_algs[] = {
-    {"cns", "provider=tscns", tscns_store_functions, "TS-CNS card objects (cns: URIs)"},
+    {"cns", "provider=tscns", tsp_store_functions, "TS-CNS card objects (cns: URIs)"},
     {NULL, NULL, NULL, NULL}};
 static const OSSL_ALGORITHM keymgmt_algs[] = {
-    {RSA_NAMES, "provider=tscns", tscns_rsa_keymgmt_functions, "RSA key on a TS-CNS card"},
+    {RSA_NAMES, "provider=tscns", tsp_rsa_keymgmt_functions, "RSA key on a TS-CNS card"},
     {NULL, NULL, NULL, NULL}};
 static const OSSL_ALGORITHM signature_algs[] = {
-    {RSA_NAMES, "provider=tscns", tscns_rsa_signature_functions,
+    {RSA_NAMES, "provider=tscns", tsp_rsa_signature_functions,
      "RSA PKCS#1 v1.5 and PSS signatures by a TS-CNS card"},
     {NULL, NULL, NULL, NULL}};
 /* decoder.c says why the key-reference file takes two decoders. */
 static const OSSL_ALGORITHM decoder_algs[] = {
-    {"DER", "provider=tscns,input=pem", tscns_keyref_pem_decoder_functions,
-     "PEM TSCNS KEY REFERENCE to DER"},
-    {RSA_NAMES, "provider=tscns,input=der", tscns_keyref_der_decoder_functions,
-     "TSCNS KEY REFERENCE (DER) to a card key"},
+    {"DER", "provider=tscns,input=pem", tsp_keyref_pem_decoder_functions,
+     "PEM " TSCNS_KEYREF_PEM_LABEL " to DER"},
+    {RSA_NAMES, "provider=tscns,input=der", tsp_keyref_der_decoder_functions,
+     TSCNS_KEYREF_PEM_LABEL " (DER) to a card key"},
     {NULL, NULL, NULL, NULL}};
 
-OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov)
+OSSL_LIB_CTX *tsp_prov_swctx(tsp_prov *prov)
 {
     OSSL_LIB_CTX *ctx;
 
@@ -62,13 +64,13 @@ OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov)
     ctx = prov->sw_libctx;
     pthread_mutex_unlock(&prov->sw_lock);
     if (ctx == NULL)
-        tscns_raise(prov, TSCNS_R_SOFTWARE,
-                    "cannot load the default provider for the software "
-                    "parts");
+        tsp_raise(prov, TSP_R_SOFTWARE,
+                  "cannot load the default provider for the software "
+                  "parts");
     return ctx;
 }
 
-void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
+void tsp_prov_debug(const tsp_prov *prov, const char *fmt, ...)
 {
     va_list ap;
 
@@ -81,7 +83,7 @@ void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
     va_end(ap);
 }
 
-static void prov_free(tscns_prov *prov)
+static void prov_free(tsp_prov *prov)
 {
     if (prov == NULL)
         return;
@@ -97,7 +99,7 @@ static void prov_free(tscns_prov *prov)
 static void prov_teardown(void *provctx)
 {
     prov_free(provctx);
-    tscns_cache_release();
+    tsp_cache_release();
 }
 
 static const OSSL_PARAM *prov_gettable_params(void *provctx)
@@ -118,13 +120,13 @@ static int prov_get_params(void *provctx, OSSL_PARAM params[])
 
     (void)provctx;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_NAME))
+        !OSSL_PARAM_set_utf8_ptr(p, TSP_NAME))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_VERSION))
+        !OSSL_PARAM_set_utf8_ptr(p, TSP_VERSION))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO)) != NULL &&
-        !OSSL_PARAM_set_utf8_ptr(p, TSCNS_PROV_VERSION))
+        !OSSL_PARAM_set_utf8_ptr(p, TSP_VERSION))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) != NULL &&
         !OSSL_PARAM_set_int(p, 1))
@@ -153,7 +155,7 @@ static const OSSL_ALGORITHM *prov_query_operation(void *provctx, int operation_i
 static const OSSL_ITEM *prov_get_reason_strings(void *provctx)
 {
     (void)provctx;
-    return tscns_reason_strings();
+    return tsp_reason_strings();
 }
 
 static const OSSL_DISPATCH prov_functions[] = {
@@ -173,7 +175,7 @@ static int set_option(char **slot, const char *value)
 }
 
 /* The provider section of openssl.cnf: reader, serial, pin-source, debug. */
-static int read_config(tscns_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
+static int read_config(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
 {
     const char *reader = NULL, *serial = NULL, *pin_source = NULL, *debug = NULL;
     OSSL_PARAM params[5];
@@ -196,7 +198,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
                                                               void **provctx)
 {
     OSSL_FUNC_core_get_params_fn *get_params = NULL;
-    tscns_prov *prov;
+    tsp_prov *prov;
     const OSSL_DISPATCH *d;
 
     if ((prov = OPENSSL_zalloc(sizeof(*prov))) == NULL)
@@ -233,7 +235,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         prov_free(prov);
         return 0;
     }
-    tscns_cache_hold();
+    tsp_cache_hold();
     *out = prov_functions;
     *provctx = prov;
     return 1;

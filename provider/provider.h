@@ -2,8 +2,8 @@
  * The provider context shared by every operation of tscns.so, and the dispatch tables that
  * provider.c registers.
  */
-#ifndef TSCNS_PROVIDER_H
-#define TSCNS_PROVIDER_H
+#ifndef TSP_PROVIDER_H
+#define TSP_PROVIDER_H
 
 #include <pthread.h>
 
@@ -11,7 +11,7 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/types.h>
 
-typedef struct tscns_prov {
+typedef struct tsp_prov {
     const OSSL_CORE_HANDLE *handle;
     /* The core's dispatch table, valid while the provider lives: the software context needs it. */
     const OSSL_DISPATCH *core_in;
@@ -35,19 +35,19 @@ typedef struct tscns_prov {
     pthread_mutex_t sw_lock;
     OSSL_LIB_CTX *sw_libctx;
     OSSL_PROVIDER *sw_default;
-} tscns_prov;
+} tsp_prov;
 
 /* The software library context, created on first call; NULL (error raised) on failure. */
-OSSL_LIB_CTX *tscns_prov_swctx(tscns_prov *prov);
+OSSL_LIB_CTX *tsp_prov_swctx(tsp_prov *prov);
 
 /* Log a line to stderr when the provider was configured with debug = 1. Never PIN bytes. */
-void tscns_prov_debug(const tscns_prov *prov, const char *fmt, ...)
+void tsp_prov_debug(const tsp_prov *prov, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-extern const OSSL_DISPATCH tscns_store_functions[];
-extern const OSSL_DISPATCH tscns_rsa_keymgmt_functions[];
-extern const OSSL_DISPATCH tscns_rsa_signature_functions[];
-extern const OSSL_DISPATCH tscns_keyref_pem_decoder_functions[];
-extern const OSSL_DISPATCH tscns_keyref_der_decoder_functions[];
+extern const OSSL_DISPATCH tsp_store_functions[];
+extern const OSSL_DISPATCH tsp_rsa_keymgmt_functions[];
+extern const OSSL_DISPATCH tsp_rsa_signature_functions[];
+extern const OSSL_DISPATCH tsp_keyref_pem_decoder_functions[];
+extern const OSSL_DISPATCH tsp_keyref_der_decoder_functions[];
 
 #endif

@@ -28,8 +28,8 @@ static OSSL_FUNC_store_close_fn store_close;
 enum step { STEP_CERT, STEP_PRIVATE, STEP_PUBLIC, STEP_DONE };
 
 typedef struct storectx {
-    tscns_prov *prov;
-    tscns_uri uri;
+    tsp_prov *prov;
+    tsp_uri uri;
     int expect; /* OSSL_STORE_INFO_* or 0 */
     enum step step;
 } storectx;
@@ -42,8 +42,8 @@ static void *store_open(void *provctx, const char *uri)
     if (s == NULL)
         return NULL;
     s->prov = provctx;
-    if (!tscns_uri_parse(uri, &s->uri, &why)) {
-        tscns_raise(s->prov, TSCNS_R_BAD_URI, "%s: %s", uri, why);
+    if (!tsp_uri_parse(uri, &s->uri, &why)) {
+        tsp_raise(s->prov, TSP_R_BAD_URI, "%s: %s", uri, why);
         OPENSSL_free(s);
         return NULL;
     }
@@ -76,13 +76,13 @@ static int wanted(const storectx *s, enum step step)
 {
     switch (step) {
     case STEP_CERT:
-        return (s->uri.type == TSCNS_URI_ANY || s->uri.type == TSCNS_URI_CERT) &&
+        return (s->uri.type == TSP_URI_ANY || s->uri.type == TSP_URI_CERT) &&
                (s->expect == 0 || s->expect == OSSL_STORE_INFO_CERT);
     case STEP_PRIVATE:
-        return (s->uri.type == TSCNS_URI_ANY || s->uri.type == TSCNS_URI_PRIVATE) &&
+        return (s->uri.type == TSP_URI_ANY || s->uri.type == TSP_URI_PRIVATE) &&
                (s->expect == 0 || s->expect == OSSL_STORE_INFO_PKEY);
     case STEP_PUBLIC:
-        return (s->uri.type == TSCNS_URI_ANY || s->uri.type == TSCNS_URI_PUBLIC) &&
+        return (s->uri.type == TSP_URI_ANY || s->uri.type == TSP_URI_PUBLIC) &&
                (s->expect == 0 || s->expect == OSSL_STORE_INFO_PUBKEY);
     default:
         return 0;
@@ -108,7 +108,7 @@ static int load_cert(storectx *s, tscns_card *card, OSSL_CALLBACK *object_cb, vo
     tscns_err err;
 
     if ((err = tscns_card_certificate(card, &der, &len)) != TSCNS_OK) {
-        tscns_raise_card(s->prov, err, card, NULL, -1);
+        tsp_raise_card(s->prov, err, card, NULL, -1);
         return 0;
     }
     params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
@@ -119,14 +119,14 @@ static int load_cert(storectx *s, tscns_card *card, OSSL_CALLBACK *object_cb, vo
     return object_cb(params, object_cbarg);
 }
 
-static int load_public(storectx *s, tscns_key *key, OSSL_CALLBACK *object_cb, void *object_cbarg)
+static int load_public(storectx *s, tsp_key *key, OSSL_CALLBACK *object_cb, void *object_cbarg)
 {
     OSSL_PARAM params[6];
     unsigned char *der = NULL;
     int len, ok, type = OSSL_OBJECT_PKEY;
 
     if ((len = i2d_PUBKEY(key->pub, &der)) <= 0) {
-        tscns_raise(s->prov, TSCNS_R_SOFTWARE, "cannot encode the public key");
+        tsp_raise(s->prov, TSP_R_SOFTWARE, "cannot encode the public key");
         return 0;
     }
     params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
@@ -142,7 +142,7 @@ static int load_public(storectx *s, tscns_key *key, OSSL_CALLBACK *object_cb, vo
     return ok;
 }
 
-static int load_private(tscns_key *key, OSSL_CALLBACK *object_cb, void *object_cbarg)
+static int load_private(tsp_key *key, OSSL_CALLBACK *object_cb, void *object_cbarg)
 {
     OSSL_PARAM params[5];
     int type = OSSL_OBJECT_PKEY;
@@ -161,7 +161,7 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cb
 {
     storectx *s = loaderctx;
     tscns_card *card;
-    tscns_key *key;
+    tsp_key *key;
     enum step step;
     int ok;
 
@@ -171,20 +171,20 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cb
     /* One object per call; a failure ends the listing instead of repeating the card I/O. */
     s->step++;
     if (step == STEP_CERT) {
-        if ((card = tscns_uri_card(s->prov, &s->uri)) == NULL)
+        if ((card = tsp_uri_card(s->prov, &s->uri)) == NULL)
             goto fail;
         if (!load_cert(s, card, object_cb, object_cbarg))
             goto fail;
         return 1;
     }
     /* The PIN is asked for only when the caller wants the private key itself (-key). */
-    key = tscns_key_open(s->prov, &s->uri, pw_cb, pw_cbarg,
-                         step == STEP_PRIVATE && s->expect == OSSL_STORE_INFO_PKEY);
+    key = tsp_key_open(s->prov, &s->uri, pw_cb, pw_cbarg,
+                       step == STEP_PRIVATE && s->expect == OSSL_STORE_INFO_PKEY);
     if (key == NULL)
         goto fail;
     ok = step == STEP_PRIVATE ? load_private(key, object_cb, object_cbarg)
                               : load_public(s, key, object_cb, object_cbarg);
-    tscns_key_free(key);
+    tsp_key_free(key);
     if (!ok)
         goto fail;
     return 1;
@@ -205,12 +205,12 @@ static int store_close(void *loaderctx)
 {
     storectx *s = loaderctx;
 
-    tscns_uri_clear(&s->uri);
+    tsp_uri_clear(&s->uri);
     OPENSSL_free(s);
     return 1;
 }
 
-const OSSL_DISPATCH tscns_store_functions[] = {
+const OSSL_DISPATCH tsp_store_functions[] = {
     {OSSL_FUNC_STORE_OPEN, (void (*)(void))store_open},
     {OSSL_FUNC_STORE_SET_CTX_PARAMS, (void (*)(void))store_set_ctx_params},
     {OSSL_FUNC_STORE_SETTABLE_CTX_PARAMS, (void (*)(void))store_settable_ctx_params},

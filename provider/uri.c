@@ -5,12 +5,14 @@
 
 #include <openssl/crypto.h>
 
+#include "tscns/keyref.h"
+
 #include "uri.h"
 
-#define SCHEME "cns:"
+#define SCHEME TSCNS_URI_SCHEME
 #define SERIAL_DIGITS 16
 
-int tscns_uri_is_cns(const char *s)
+int tsp_uri_is_cns(const char *s)
 {
     return s != NULL && strncasecmp(s, SCHEME, strlen(SCHEME)) == 0;
 }
@@ -73,12 +75,12 @@ static int value_is(const char *v, size_t vlen, const char *word)
     return vlen == strlen(word) && strncmp(v, word, vlen) == 0;
 }
 
-static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **why)
+static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why)
 {
     const char *v;
     size_t vlen, i;
 
-    if (attr_is(a, alen, "reader", &v, &vlen)) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_READER, &v, &vlen)) {
         if (out->reader != NULL) {
             *why = "reader= given twice";
             return 0;
@@ -89,7 +91,7 @@ static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **w
         }
         return 1;
     }
-    if (attr_is(a, alen, "serial", &v, &vlen)) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_SERIAL, &v, &vlen)) {
         if (out->serial != NULL) {
             *why = "serial= given twice";
             return 0;
@@ -106,24 +108,24 @@ static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **w
         out->serial = OPENSSL_strndup(v, vlen);
         return out->serial != NULL;
     }
-    if (attr_is(a, alen, "object", &v, &vlen)) {
-        if (!value_is(v, vlen, "auth")) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_OBJECT, &v, &vlen)) {
+        if (!value_is(v, vlen, TSCNS_URI_OBJECT_AUTH)) {
             *why = "object= knows only \"auth\" (the CNS authentication key)";
             return 0;
         }
         return 1;
     }
-    if (attr_is(a, alen, "type", &v, &vlen)) {
-        if (out->type != TSCNS_URI_ANY) {
+    if (attr_is(a, alen, TSCNS_URI_KEY_TYPE, &v, &vlen)) {
+        if (out->type != TSP_URI_ANY) {
             *why = "type= given twice";
             return 0;
         }
-        if (value_is(v, vlen, "cert"))
-            out->type = TSCNS_URI_CERT;
-        else if (value_is(v, vlen, "private"))
-            out->type = TSCNS_URI_PRIVATE;
-        else if (value_is(v, vlen, "public"))
-            out->type = TSCNS_URI_PUBLIC;
+        if (value_is(v, vlen, TSCNS_URI_TYPE_CERT))
+            out->type = TSP_URI_CERT;
+        else if (value_is(v, vlen, TSCNS_URI_TYPE_PRIVATE))
+            out->type = TSP_URI_PRIVATE;
+        else if (value_is(v, vlen, TSCNS_URI_TYPE_PUBLIC))
+            out->type = TSP_URI_PUBLIC;
         else {
             *why = "type= must be cert, private or public";
             return 0;
@@ -134,18 +136,18 @@ static int parse_attr(const char *a, size_t alen, tscns_uri *out, const char **w
     return 0;
 }
 
-int tscns_uri_parse(const char *s, tscns_uri *out, const char **why)
+int tsp_uri_parse(const char *s, tsp_uri *out, const char **why)
 {
     const char *p, *end;
 
     memset(out, 0, sizeof(*out));
-    if (!tscns_uri_is_cns(s)) {
+    if (!tsp_uri_is_cns(s)) {
         *why = "not a cns: URI";
         return 0;
     }
     p = s + strlen(SCHEME);
     while (*p != '\0') {
-        end = strchr(p, ';');
+        end = strchr(p, TSCNS_URI_SEPARATOR[0]);
         if (end == NULL)
             end = p + strlen(p);
         if (end == p) {
@@ -154,19 +156,19 @@ int tscns_uri_parse(const char *s, tscns_uri *out, const char **why)
         }
         if (!parse_attr(p, (size_t)(end - p), out, why))
             goto err;
-        p = *end == ';' ? end + 1 : end;
-        if (*p == '\0' && end[0] == ';') {
+        p = *end == TSCNS_URI_SEPARATOR[0] ? end + 1 : end;
+        if (*p == '\0' && end[0] == TSCNS_URI_SEPARATOR[0]) {
             *why = "empty attribute";
             goto err;
         }
     }
     return 1;
 err:
-    tscns_uri_clear(out);
+    tsp_uri_clear(out);
     return 0;
 }
 
-void tscns_uri_clear(tscns_uri *uri)
+void tsp_uri_clear(tsp_uri *uri)
 {
     OPENSSL_free(uri->reader);
     OPENSSL_free(uri->serial);

@@ -11,6 +11,8 @@
 
 #include <openssl/crypto.h>
 
+#include "tscns/pin_file.h"
+
 #include "cli.h"
 
 void cli_secret_wipe(char *buf, size_t size)
@@ -20,8 +22,8 @@ void cli_secret_wipe(char *buf, size_t size)
 
 /*
  * Read one line byte by byte, so nothing after the newline is consumed and no stdio buffer
- * keeps a copy of the secret. With @p wait_mask, each byte is first awaited with pselect()
- * under that mask: the prompt's signals are blocked everywhere else, so a Ctrl-C can only
+ * keeps a copy of the secret. Each byte is first awaited with pselect() under @p wait_mask:
+ * the prompt's signals are blocked everywhere else, so a Ctrl-C can only
  * arrive while waiting and never slips in just before a read that would then block.
  * Returns the length, -1 on a read error, -2 if the line does not fit, -3 if interrupted.
  */
@@ -32,17 +34,14 @@ static long read_line(int fd, char *buf, size_t size, const sigset_t *wait_mask)
     for (;;) {
         char c;
         ssize_t r;
+        fd_set readable;
 
-        if (wait_mask != NULL) {
-            fd_set readable;
-
-            FD_ZERO(&readable);
-            FD_SET(fd, &readable);
-            if (pselect(fd + 1, &readable, NULL, NULL, NULL, wait_mask) < 0) {
-                if (errno == EINTR)
-                    return -3;
-                return -1;
-            }
+        FD_ZERO(&readable);
+        FD_SET(fd, &readable);
+        if (pselect(fd + 1, &readable, NULL, NULL, NULL, wait_mask) < 0) {
+            if (errno == EINTR)
+                return -3;
+            return -1;
         }
         r = read(fd, &c, 1);
         if (r < 0 && errno == EINTR)
@@ -61,30 +60,16 @@ static long read_line(int fd, char *buf, size_t size, const sigset_t *wait_mask)
     return (long)n;
 }
 
+/* Through cardio's reader, the one the provider's pin-source = file: uses too. */
 static int from_file(const char *file, const char *what, char *buf, size_t size)
 {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    long n;
+    char why[512];
+    tscns_pin_file_status status = tscns_pin_file_read(file, buf, size, why, sizeof(why));
 
-    if (fd < 0) {
-        fprintf(stderr, "tscns: cannot read the %s file %s: %s\n", what, file, strerror(errno));
-        return CLI_FILE_ERROR;
-    }
-    n = read_line(fd, buf, size, NULL);
-    close(fd);
-    if (n == -2) {
-        fprintf(stderr, "tscns: the first line of %s is too long to be a %s\n", file, what);
-        return CLI_USAGE;
-    }
-    if (n < 0) {
-        fprintf(stderr, "tscns: cannot read the %s file %s: %s\n", what, file, strerror(errno));
-        return CLI_FILE_ERROR;
-    }
-    if (n == 0) {
-        fprintf(stderr, "tscns: the %s file %s is empty\n", what, file);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
+    if (status == TSCNS_PIN_FILE_OK)
+        return CLI_OK;
+    fprintf(stderr, "tscns: the %s file: %s\n", what, why);
+    return status == TSCNS_PIN_FILE_BAD_CONTENT ? CLI_USAGE : CLI_FILE_ERROR;
 }
 
 static volatile sig_atomic_t caught_signal;

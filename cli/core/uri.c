@@ -3,6 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tscns/keyref.h"
+
+/* How every key URI ends: the card serial, and the private key. */
+#define KEYREF_URI_SERIAL                                                                          \
+    TSCNS_URI_KEY_SERIAL "=%s" TSCNS_URI_SEPARATOR TSCNS_URI_KEY_TYPE "=" TSCNS_URI_TYPE_PRIVATE
+
 static int unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -41,13 +47,16 @@ int cli_key_uri(const char *reader, const char *serial, char *out, size_t size)
     int n;
 
     if (reader == NULL) {
-        n = snprintf(out, size, "cns:serial=%s;type=private", serial);
+        n = snprintf(out, size, TSCNS_URI_SCHEME KEYREF_URI_SERIAL, serial);
     } else {
         if (*reader != '\0' && cli_percent_encode(reader, encoded, sizeof(encoded)) == 0)
             return -1;
         if (*reader == '\0')
             encoded[0] = '\0';
-        n = snprintf(out, size, "cns:reader=%s;serial=%s;type=private", encoded, serial);
+        n = snprintf(out, size,
+                     TSCNS_URI_SCHEME TSCNS_URI_KEY_READER
+                     "=%s" TSCNS_URI_SEPARATOR KEYREF_URI_SERIAL,
+                     encoded, serial);
     }
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }

@@ -94,7 +94,7 @@ static void test_pkcs1_matches_openssl(void **state)
             size_t hlen = (size_t)EVP_MD_get_size(md);
             EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(keys[i], NULL);
 
-            assert_int_equal(tscns_emsa_pkcs1(md, hash, hlen, block, k), 1);
+            assert_int_equal(tsp_emsa_pkcs1(md, hash, hlen, block, k), 1);
             assert_int_equal(raw_private(keys[i], block, sig), k);
             reflen = sizeof(ref);
             assert_int_equal(EVP_PKEY_sign_init(c), 1);
@@ -115,17 +115,17 @@ static void test_pkcs1_refuses(void **state)
 
     (void)state;
     /* wrong digest length, unsupported digest, block too small for 8 bytes of padding */
-    assert_int_equal(tscns_emsa_pkcs1(md, hash, 31, block, sizeof(block)), 0);
-    assert_int_equal(tscns_emsa_pkcs1(md5, hash, 16, block, sizeof(block)), 0);
-    assert_int_equal(tscns_emsa_pkcs1(md, hash, 32, block, 32 + 19 + 10), 0);
-    assert_int_equal(tscns_emsa_pkcs1(md, hash, 32, block, 32 + 19 + 11), 1);
+    assert_int_equal(tsp_emsa_pkcs1(md, hash, 31, block, sizeof(block)), 0);
+    assert_int_equal(tsp_emsa_pkcs1(md5, hash, 16, block, sizeof(block)), 0);
+    assert_int_equal(tsp_emsa_pkcs1(md, hash, 32, block, 32 + 19 + 10), 0);
+    assert_int_equal(tsp_emsa_pkcs1(md, hash, 32, block, 32 + 19 + 11), 1);
     EVP_MD_free(md);
     EVP_MD_free(md5);
 }
 
 static void test_pss_verifies(void **state)
 {
-    static const int salts[] = {TSCNS_SALT_DIGEST, TSCNS_SALT_MAX, TSCNS_SALT_AUTO, 0, 20};
+    static const int salts[] = {TSP_SALT_DIGEST, TSP_SALT_MAX, TSP_SALT_AUTO, 0, 20};
     unsigned char hash[64], block[512], sig[512];
     size_t i, d, s, k;
 
@@ -140,12 +140,11 @@ static void test_pss_verifies(void **state)
 
             for (s = 0; s < sizeof(salts) / sizeof(salts[0]); s++) {
                 int salt = salts[s];
-                int bytes = tscns_pss_salt_bytes(salt, hlen, (int)key_bits[i]);
+                int bytes = tsp_pss_salt_bytes(salt, hlen, (int)key_bits[i]);
                 int fits = bytes >= 0 && hlen + (size_t)bytes + 2 <= (key_bits[i] + 6) / 8;
 
                 assert_int_equal(
-                    tscns_emsa_pss(NULL, md, md, hash, hlen, salt, (int)key_bits[i], block, k),
-                    fits);
+                    tsp_emsa_pss(NULL, md, md, hash, hlen, salt, (int)key_bits[i], block, k), fits);
                 if (!fits)
                     continue;
                 assert_int_equal(raw_private(keys[i], block, sig), k);
@@ -153,8 +152,8 @@ static void test_pss_verifies(void **state)
                     verify(keys[i], md, RSA_PKCS1_PSS_PADDING, bytes, hash, hlen, sig, k), 1);
             }
             /* MGF1 with another digest than the message's */
-            assert_int_equal(tscns_emsa_pss(NULL, md, mgf1, hash, hlen, TSCNS_SALT_DIGEST,
-                                            (int)key_bits[i], block, k),
+            assert_int_equal(tsp_emsa_pss(NULL, md, mgf1, hash, hlen, TSP_SALT_DIGEST,
+                                          (int)key_bits[i], block, k),
                              hlen * 2 + 2 <= (key_bits[i] + 6) / 8);
             EVP_MD_free(md);
             EVP_MD_free(mgf1);
@@ -171,7 +170,7 @@ static void test_algid_pkcs1(void **state)
     size_t len = 0;
 
     (void)state;
-    assert_int_equal(tscns_algid_der(md, 0, md, 0, &der, &len), 1);
+    assert_int_equal(tsp_algid_der(md, 0, md, 0, &der, &len), 1);
     assert_int_equal(len, sizeof(sha256_rsa));
     assert_memory_equal(der, sha256_rsa, len);
     OPENSSL_free(der);

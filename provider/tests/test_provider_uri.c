@@ -9,12 +9,12 @@
 
 #include "uri.h"
 
-static void parses(const char *s, const char *reader, const char *serial, enum tscns_uri_type t)
+static void parses(const char *s, const char *reader, const char *serial, enum tsp_uri_type t)
 {
-    tscns_uri u;
+    tsp_uri u;
     const char *why = NULL;
 
-    assert_int_equal(tscns_uri_parse(s, &u, &why), 1);
+    assert_int_equal(tsp_uri_parse(s, &u, &why), 1);
     if (reader == NULL)
         assert_null(u.reader);
     else
@@ -24,15 +24,15 @@ static void parses(const char *s, const char *reader, const char *serial, enum t
     else
         assert_string_equal(u.serial, serial);
     assert_int_equal(u.type, t);
-    tscns_uri_clear(&u);
+    tsp_uri_clear(&u);
 }
 
 static void refuses(const char *s)
 {
-    tscns_uri u;
+    tsp_uri u;
     const char *why = NULL;
 
-    assert_int_equal(tscns_uri_parse(s, &u, &why), 0);
+    assert_int_equal(tsp_uri_parse(s, &u, &why), 0);
     assert_non_null(why);
     assert_null(u.reader);
     assert_null(u.serial);
@@ -41,14 +41,14 @@ static void refuses(const char *s)
 static void test_valid(void **state)
 {
     (void)state;
-    parses("cns:", NULL, NULL, TSCNS_URI_ANY);
-    parses("CNS:type=cert", NULL, NULL, TSCNS_URI_CERT);
-    parses("cns:type=private", NULL, NULL, TSCNS_URI_PRIVATE);
-    parses("cns:type=public;object=auth", NULL, NULL, TSCNS_URI_PUBLIC);
-    parses("cns:serial=8038012345678901;type=private", NULL, "8038012345678901", TSCNS_URI_PRIVATE);
+    parses("cns:", NULL, NULL, TSP_URI_ANY);
+    parses("CNS:type=cert", NULL, NULL, TSP_URI_CERT);
+    parses("cns:type=private", NULL, NULL, TSP_URI_PRIVATE);
+    parses("cns:type=public;object=auth", NULL, NULL, TSP_URI_PUBLIC);
+    parses("cns:serial=8038012345678901;type=private", NULL, "8038012345678901", TSP_URI_PRIVATE);
     parses("cns:reader=Virtual%20PCD%2000%2000;object=auth", "Virtual PCD 00 00", NULL,
-           TSCNS_URI_ANY);
-    parses("cns:reader=a%3bb%3Dc", "a;b=c", NULL, TSCNS_URI_ANY);
+           TSP_URI_ANY);
+    parses("cns:reader=a%3bb%3Dc", "a;b=c", NULL, TSP_URI_ANY);
 }
 
 static void test_invalid(void **state)
@@ -80,11 +80,11 @@ static void test_invalid(void **state)
 static void test_scheme(void **state)
 {
     (void)state;
-    assert_true(tscns_uri_is_cns("cns:"));
-    assert_true(tscns_uri_is_cns("Cns:type=cert"));
-    assert_false(tscns_uri_is_cns("cn:"));
-    assert_false(tscns_uri_is_cns("file:cns:"));
-    assert_false(tscns_uri_is_cns(NULL));
+    assert_true(tsp_uri_is_cns("cns:"));
+    assert_true(tsp_uri_is_cns("Cns:type=cert"));
+    assert_false(tsp_uri_is_cns("cn:"));
+    assert_false(tsp_uri_is_cns("file:cns:"));
+    assert_false(tsp_uri_is_cns(NULL));
 }
 
 int main(void)

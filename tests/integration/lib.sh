@@ -15,6 +15,8 @@ HARNESS=$TSCNS_SRC/tests/harness
 PY=/usr/bin/python3 # Debian's Python, linked against the system OpenSSL
 export PATH="$BIN:$HARNESS:$PATH"
 
+# Files the tests write are private: PIN and PUK files must be (include/tscns/pin_file.h).
+umask 077
 T=$(mktemp -d "/tmp/tscns-test.XXXXXX")
 export T
 _lib_cleanup() {
