@@ -114,8 +114,6 @@ tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *
 void tscns_cert_cache_clear(void);
 /** Size of the certificate file if the card reports it in the FCI, else 0 with TSCNS_OK. */
 tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity);
-/** @p len random bytes from GET CHALLENGE (split into calls the card accepts). */
-tscns_err tscns_card_get_challenge(tscns_card *card, uint8_t *out, size_t len);
 
 /* ---- PIN and PUK ---- */
 
