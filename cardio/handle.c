@@ -55,7 +55,8 @@ void handle_detail_sw(tscns_card *card, const char *what)
         handle_detail(card, "%s, reader %s", what, card->reader);
 }
 
-void handle_detail_link(tscns_card *card)
+/* Detail of a transport failure outside any card command: PC/SC function and code, reader. */
+static void handle_detail_link(tscns_card *card)
 {
     const char *e = link_error(card);
 

@@ -98,8 +98,6 @@ void handle_detail(tscns_card *card, const char *fmt, ...) __attribute__((format
  * message: callers print that as the headline.
  */
 void handle_detail_sw(tscns_card *card, const char *what);
-/** Detail of a transport failure outside any card command: PC/SC function and code, reader. */
-void handle_detail_link(tscns_card *card);
 /** Hex of @p len bytes into @p out (3 chars a byte). */
 void handle_hex(const uint8_t *b, size_t len, char *out, size_t cap);
 /** Reads are safe to repeat after a reset: run them again once. */
