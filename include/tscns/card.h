@@ -13,8 +13,8 @@
  * multi-APDU operation). tscns_card_lock()/tscns_card_unlock() group several operations (e.g.
  * VERIFY then the signature) into one.
  *
- * PIN safety (CARD.md section 5): no operation ever sends an empty VERIFY; a PIN or PUK that the
- * card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
+ * PIN safety (docs/card.md section 5): no operation ever sends an empty VERIFY; a PIN or PUK that
+ * the card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
  * being sent; PIN and PUK bytes are cleansed from cardio's buffers after use and never traced.
  * Tries left are reported through the @p tries_left out-parameters: the count from the card's
  * 63Cx answer, 0 when blocked, -1 when unknown.

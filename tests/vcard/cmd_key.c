@@ -55,7 +55,7 @@ static int raw_rsa(vcard *v, const uint8_t *in, uint8_t *out)
 uint16_t vc_cmd_pso(vcard *v, const vc_apdu *a, vc_answer *ans)
 {
     if (a->p1 != 0x80 || a->p2 != 0x86) {
-        return SW_BAD_P1P2; /* PSO COMPUTE DIGITAL SIGNATURE is not offered (CARD.md) */
+        return SW_BAD_P1P2; /* PSO COMPUTE DIGITAL SIGNATURE is not offered (docs/card.md) */
     }
     if (!v->key) {
         return SW_REF_NOT_FOUND;

@@ -1,4 +1,4 @@
-/* File trees of the layouts. Where CARD.md is silent the choice is marked [guess]. */
+/* File trees of the layouts. Where docs/card.md is silent the choice is marked [guess]. */
 #include "file_tree.h"
 
 #define NO_FID 0xFFFF
@@ -19,7 +19,7 @@ static const vc_node idemia_tree[] = {
 };
 
 /* [guess] EF_IDCarta and EF_DatiPersonali stay at the standard paths; the applet holds only
- * the certificate at DA01/C001 (the read path CARD.md knows). */
+ * the certificate at DA01/C001 (the read path docs/card.md knows). */
 static const vc_node ace_tree[] = {
     {0x3F00, VC_MF, -1, VC_ROLE_NONE, 0},    {0x1000, VC_DF, 0, VC_ROLE_NONE, 0},
     {0x1003, VC_EF, 1, VC_ROLE_SERIAL, 0},   {0x1100, VC_DF, 0, VC_ROLE_NONE, 0},

@@ -1,4 +1,4 @@
-/* The file systems of the card layouts (CARD.md section 3) and how to walk them. */
+/* The file systems of the card layouts (docs/card.md section 3) and how to walk them. */
 #ifndef VCARD_FILE_TREE_H
 #define VCARD_FILE_TREE_H
 

@@ -10,7 +10,7 @@
 
 #include "tscns/personal.h"
 
-/** EF_DatiPersonali is a 400-byte file on every family (CARD.md section 3). */
+/** EF_DatiPersonali is a 400-byte file on every family (docs/card.md section 3). */
 #define MK_PERSONAL_SIZE 400
 
 /** Luhn check digit for the first 15 digits of @p digits. */

@@ -1,20 +1,20 @@
-/* The one table of card families the virtual card can play (CARD.md sections 1-4). */
+/* The one table of card families the virtual card can play (docs/card.md sections 1-4). */
 #include <string.h>
 
 #include "profiles.h"
 
 /*
- * Choices that CARD.md leaves open, made once here:
+ * Choices that docs/card.md leaves open, made once here:
  * - Certificate EF capacities are [guess]: large enough for a renewed certificate, as the
  *   files of real cards are sized at personalisation.
  * - UPDATE BINARY of the certificate needs the PUK verified on every profile [guess: the 2022
- *   official tool asked for the PIN and the PUK, CARD.md section 6].
+ *   official tool asked for the PIN and the PUK, docs/card.md section 6].
  * - GET CHALLENGE limits other than IDEMIA's 32 bytes are [guess].
- * - idemia2021 answers 6A86 to SELECT with P2=0C [guess; CARD.md: "some cards answer 6A86 to
+ * - idemia2021 answers 6A86 to SELECT with P2=0C [guess; docs/card.md: "some cards answer 6A86 to
  *   P2=0C"]: it is the family least like the others, so clients learn to retry with P2=00.
- * - cardos counts an empty VERIFY as a wrong PIN [guess; CARD.md section 5 says some cards do],
- *   which is why a client must never send one.
- * - ace2025 omits the file size from its FCI [guess; CARD.md section 4: "some cards omit it"].
+ * - cardos counts an empty VERIFY as a wrong PIN [guess; docs/card.md section 5 says some
+ *   cards do], which is why a client must never send one.
+ * - ace2025 omits the file size from its FCI [guess; docs/card.md section 4: "some cards omit it"].
  */
 static const vcard_profile profiles[] = {
     {

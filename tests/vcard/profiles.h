@@ -1,6 +1,6 @@
 /**
  * @file profiles.h
- * @brief The virtual card's profile table: one row per TS-CNS card family (CARD.md).
+ * @brief The virtual card's profile table: one row per TS-CNS card family (docs/card.md).
  *
  * Every behaviour that differs between families is a field here, so that a report from a real
  * card corrects the simulation in one place. Fields marked [guess] in profiles.c were not seen
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Which file tree the card carries (CARD.md section 3). */
+/** Which file tree the card carries (docs/card.md section 3). */
 typedef enum vcard_layout {
     VCARD_LAYOUT_STANDARD,   /**< 3F00/1000/1003, 3F00/1100/1101 (cert), 3F00/1100/1102 */
     VCARD_LAYOUT_IDEMIA2021, /**< certificate at 3F00/1400/9001/2002, key in DF 3F00/1400/9002 */

@@ -1,4 +1,4 @@
-/* Unit tests of the card engine and the in-process transport (CARD.md section 4 behaviours). */
+/* Unit tests of the card engine and the in-process transport (docs/card.md section 4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -547,7 +547,7 @@ static void test_transport(void **state)
     ops->close(self);
 }
 
-/* What tscns-mkcard writes, checked against CARD.md section 3 with code of its own. */
+/* What tscns-mkcard writes, checked against docs/card.md section 3 with code of its own. */
 static void test_mkcard_files(void **state)
 {
     (void)state;

@@ -2,7 +2,7 @@
  * @file vcard.h
  * @brief The virtual TS-CNS card engine: a card image directory that answers APDUs.
  *
- * The engine plays one profile of profiles.c (CARD.md section 4 for the commands). It keeps
+ * The engine plays one profile of profiles.c (docs/card.md section 4 for the commands). It keeps
  * the volatile state of a real card (selected file, PIN/PUK verified, security environment,
  * command chain) in memory, cleared by vcard_power_on(), and its persistent state (PIN and PUK
  * values and counters, files written with UPDATE BINARY) in the image directory, written

@@ -1,4 +1,4 @@
-/* vpcd socket I/O, tuned against the 44 ms delayed-ACK trap described in TESTING.md. */
+/* vpcd socket I/O, tuned against the 44 ms delayed-ACK trap described in docs/testing.md. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>

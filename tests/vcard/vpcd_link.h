@@ -1,4 +1,4 @@
-/* The vpcd wire protocol (TESTING.md): 2-byte big-endian length, then the payload. */
+/* The vpcd wire protocol (docs/testing.md): 2-byte big-endian length, then the payload. */
 #ifndef VCARD_VPCD_LINK_H
 #define VCARD_VPCD_LINK_H
 
