@@ -120,7 +120,8 @@ static int setup(void **state)
     snprintf(cmd, sizeof(cmd), "cp -R '%s'/. '%s'/", g_image, fx->dir);
     if (system(cmd) != 0)
         return -1;
-    /* A reader name per test: the certificate cache is per process, keyed by reader+serial. */
+    /* A reader name per test: the certificate cache is per process, keyed by reader, serial and
+     * profile. */
     snprintf(fx->reader, sizeof(fx->reader), "vcard %u", counter++);
     if (json_str(fx->dir, "pin", fx->pin, sizeof(fx->pin)) != 0 ||
         json_str(fx->dir, "puk", fx->puk, sizeof(fx->puk)) != 0 ||
