@@ -108,6 +108,12 @@ tscns_err apdu_exchange(apdu_chan *ch, const apdu *a, uint8_t *resp, size_t *res
         if (err != TSCNS_OK)
             return err;
         s = (uint16_t)(ch->rbuf[rlen - 2] << 8 | ch->rbuf[rlen - 1]);
+        if ((s >> 8) == 0x6C && (a->sensitive || a->writes)) {
+            /* A PIN try the card may have counted, or a write it may have done: never sent
+             * twice. These commands expect no data, so a Le correction is an odd answer. */
+            ch->last_sw = s;
+            return TSCNS_E_BAD_RESPONSE;
+        }
         if ((s >> 8) == 0x6C && !resent) {
             /* Wrong Le: the card tells the right one; resend the same command once. */
             cur.le = (s & 0xFF) ? (s & 0xFF) : 256;

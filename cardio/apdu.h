@@ -21,8 +21,10 @@ typedef struct apdu {
     size_t lc;
     /** Expected response length: 0 = none (case 1/3); 1..65536; 256 in short form encodes 00. */
     size_t le;
-    /** Data field holds PIN or PUK bytes: masked in the trace. */
+    /** Data field holds PIN or PUK bytes: masked in the trace, never sent twice. */
     int sensitive;
+    /** The command changes the card (a write): never sent twice. */
+    int writes;
 } apdu;
 
 /** The link cardio talks through: a transport plus what the profile allows. */
@@ -31,6 +33,8 @@ typedef struct apdu_chan {
     void *self;
     const char *reader;
     int extended_ok;
+    /** The profile's select_fci_fallback: a 6A86 to SELECT with P2=0C is retried with P2=00. */
+    int select_fci_fallback;
     /** The card answered 6A86 to SELECT with P2=0C once: ask for the FCI from then on. */
     int select_wants_fci;
     /** The transport said the card is gone: reconnect before the next operation. */
@@ -50,8 +54,10 @@ tscns_err apdu_encode(const apdu *a, int extended_ok, uint8_t *out, size_t cap, 
 
 /**
  * Send @p a and return the data and final status word. 61xx is followed by GET RESPONSE until
- * the card is done; 6Cxx resends the same command with Le = xx once. @p resp may be NULL when no
- * data is expected; data beyond @p *resp_len (capacity on entry) gives TSCNS_E_BAD_RESPONSE.
+ * the card is done; 6Cxx resends the same command with Le = xx once, except a sensitive or
+ * writing command: its 6Cxx is TSCNS_E_BAD_RESPONSE (SW in ch->last_sw), nothing resent. @p resp
+ * may be NULL when no data is expected; data beyond @p *resp_len (capacity on entry) gives
+ * TSCNS_E_BAD_RESPONSE.
  */
 tscns_err apdu_exchange(apdu_chan *ch, const apdu *a, uint8_t *resp, size_t *resp_len,
                         uint16_t *sw);

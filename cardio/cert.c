@@ -36,11 +36,16 @@ typedef struct entry {
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static entry *cache_head;
 
-/* Caller holds cache_mu. */
-static entry *find(const char *reader, const char *serial)
+/*
+ * The entry of (reader, serial, prof); prof NULL matches any profile. The profile is part of the
+ * key: a certificate read through one family's layout says nothing of another layout's file.
+ * Caller holds cache_mu.
+ */
+static entry *find(const char *reader, const char *serial, const cardio_profile *prof)
 {
     for (entry *e = cache_head; e != NULL; e = e->next)
-        if (strcmp(e->reader, reader) == 0 && strcmp(e->serial, serial) == 0)
+        if (strcmp(e->reader, reader) == 0 && strcmp(e->serial, serial) == 0 &&
+            (prof == NULL || e->prof == prof))
             return e;
     return NULL;
 }
@@ -50,7 +55,7 @@ int cert_cache_profile(const char *reader, const char *serial, const cardio_prof
     entry *e;
 
     pthread_mutex_lock(&cache_mu);
-    e = find(reader, serial);
+    e = find(reader, serial, NULL);
     if (e != NULL)
         *prof = e->prof;
     pthread_mutex_unlock(&cache_mu);
@@ -64,7 +69,7 @@ static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
     tscns_err err = TSCNS_OK;
 
     pthread_mutex_lock(&cache_mu);
-    e = find(card->reader, card->serial);
+    e = find(card->reader, card->serial, card->prof);
     if (e == NULL) {
         e = calloc(1, sizeof(*e));
         if (e == NULL) {
@@ -73,10 +78,10 @@ static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
         }
         strcpy(e->reader, card->reader);
         strcpy(e->serial, card->serial);
+        e->prof = card->prof;
         e->next = cache_head;
         cache_head = e;
     }
-    e->prof = card->prof;
     if (der != NULL && e->der != NULL) {
         blob *b = malloc(sizeof(*b));
 
@@ -106,7 +111,7 @@ static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
     int found = 0;
 
     pthread_mutex_lock(&cache_mu);
-    e = find(card->reader, card->serial);
+    e = find(card->reader, card->serial, card->prof);
     if (e != NULL && e->der != NULL && !e->stale) {
         *der = e->der;
         *len = e->len;
@@ -116,12 +121,12 @@ static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
     return found;
 }
 
-void cert_cache_forget(const char *reader, const char *serial)
+void cert_cache_forget(const char *reader, const char *serial, const cardio_profile *prof)
 {
     entry *e;
 
     pthread_mutex_lock(&cache_mu);
-    e = find(reader, serial);
+    e = find(reader, serial, prof);
     /* Only marked: callers may still hold the old pointer, and the profile is still right. */
     if (e != NULL)
         e->stale = 1;

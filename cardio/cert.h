@@ -1,7 +1,8 @@
 /**
  * @file cert.h
  * @brief The CNS authentication certificate: reading it from the card, and the process-wide
- * cache keyed by reader and card serial (DESIGN.md: repeated handshakes cost only signatures).
+ * cache keyed by reader, card serial and profile (docs/design.md: repeated handshakes cost only
+ * signatures).
  */
 #ifndef CARDIO_CERT_H
 #define CARDIO_CERT_H
@@ -12,10 +13,10 @@
 int cert_cache_profile(const char *reader, const char *serial, const cardio_profile **prof);
 
 /**
- * The card (reader, serial) was reset or reconnected: its certificate may have been rewritten
- * by another program, so the next request reads it again.
+ * The card (reader, serial, profile) was reset or reconnected: its certificate may have been
+ * rewritten by another program, so the next request reads it again.
  */
-void cert_cache_forget(const char *reader, const char *serial);
+void cert_cache_forget(const char *reader, const char *serial, const cardio_profile *prof);
 
 /**
  * Read the certificate of @p card (serial known) into the cache unless it is there. The caller

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "handle.h"
 #include "identify.h"
+#include "open.h"
 #include "pcsc.h"
 
 struct tscns_ctx {
@@ -207,7 +207,7 @@ static tscns_err try_reader(tscns_ctx *ctx, const char *name, tscns_card **out)
     err = pcsc_transport_new(name, &ops, &self);
     if (err != TSCNS_OK)
         return err;
-    return handle_open(ops, self, name, out, ctx->detail, sizeof(ctx->detail));
+    return open_card(ops, self, name, out, ctx->detail, sizeof(ctx->detail));
 }
 
 tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out)

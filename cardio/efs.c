@@ -80,7 +80,8 @@ static long declared_length(const uint8_t *buf, size_t got)
 
 /*
  * One READ BINARY of 255 bytes, then only what the length prefix (an upper bound of the data
- * after it, CARD.md) says is still missing: the zero padding up to the file's end stays unread.
+ * after it, docs/card.md) says is still missing: the zero padding up to the file's end stays
+ * unread.
  */
 static tscns_err read_personal(tscns_card *card, uint8_t *buf, size_t *got)
 {

@@ -1,4 +1,5 @@
-/* The tscns_card object: creation over a transport, locking, state after resets, details. */
+/* The base tscns_card object: creation over a transport, locking, state after resets, details.
+ * What a reset means above this layer reaches the upper layers through card->hooks. */
 #include "handle.h"
 
 #include <stdarg.h>
@@ -9,9 +10,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "cert.h"
-#include "efs.h"
-#include "identify.h"
 #include "iso7816.h"
 #include "trace.h"
 
@@ -57,7 +55,8 @@ void handle_detail_sw(tscns_card *card, const char *what)
         handle_detail(card, "%s, reader %s", what, card->reader);
 }
 
-void handle_detail_link(tscns_card *card)
+/* Detail of a transport failure outside any card command: PC/SC function and code, reader. */
+static void handle_detail_link(tscns_card *card)
 {
     const char *e = link_error(card);
 
@@ -71,8 +70,8 @@ void handle_note_reset(tscns_card *card)
 {
     trace_event(card->reader, "card reset or reconnected: selection, PIN state and cached "
                               "certificate gone");
-    if (card->have_serial)
-        cert_cache_forget(card->reader, card->serial);
+    if (card->hooks != NULL && card->hooks->reset != NULL)
+        card->hooks->reset(card);
     handle_selected(card, NULL);
     card->recheck = 1;
     if (card->pin_verified)
@@ -80,24 +79,17 @@ void handle_note_reset(tscns_card *card)
     card->pin_verified = 0;
 }
 
-/* After a reconnect the reader may hold another card: the serial tells. */
+/* After a reset or reconnect the reader may hold another card: the upper layer tells. */
 static tscns_err check_same_card(tscns_card *card)
 {
-    char serial[17];
     tscns_err err;
 
-    if (!card->recheck || !card->have_serial)
+    if (!card->recheck || card->hooks == NULL || card->hooks->same_card == NULL)
         return TSCNS_OK;
-    err = efs_read_serial(card, serial);
-    if (err != TSCNS_OK)
-        return err;
-    if (strcmp(serial, card->serial) != 0) {
-        handle_detail(card, "reader %s now holds card %s, not %s", card->reader, serial,
-                      card->serial);
-        return TSCNS_E_CARD_REMOVED;
-    }
-    card->recheck = 0;
-    return TSCNS_OK;
+    err = card->hooks->same_card(card);
+    if (err == TSCNS_OK)
+        card->recheck = 0;
+    return err;
 }
 
 int handle_retry(tscns_card *card, tscns_err err, int *attempt)
@@ -180,6 +172,13 @@ void handle_end(tscns_card *card)
     pthread_mutex_unlock(&card->mu);
 }
 
+void handle_use_profile(tscns_card *card, const cardio_profile *prof)
+{
+    card->prof = prof;
+    card->ch.extended_ok = prof->extended_ok;
+    card->ch.select_fci_fallback = prof->select_fci_fallback;
+}
+
 void handle_selected(tscns_card *card, const cardio_loc *loc)
 {
     card->cur = loc;
@@ -199,8 +198,8 @@ tscns_err handle_select(tscns_card *card, const cardio_loc *loc)
     return err;
 }
 
-tscns_err handle_open(const tscns_transport_ops *ops, void *self, const char *reader_name,
-                      tscns_card **out, char *detail, size_t detail_cap)
+tscns_err handle_new(const tscns_transport_ops *ops, void *self, const char *reader_name,
+                     tscns_card **out)
 {
     pthread_mutexattr_t attr;
     tscns_card *card;
@@ -232,28 +231,13 @@ tscns_err handle_open(const tscns_transport_ops *ops, void *self, const char *re
     card->ch.reader = card->reader;
     card->pin_tries = -1;
     card->puk_tries = -1;
+    *out = card;
 
     card->atr_len = sizeof(card->atr);
     err = ops->connect(self, card->atr, &card->atr_len);
     if (err != TSCNS_OK)
         handle_detail_link(card);
-    else
-        err = identify_card(card);
-    if (err != TSCNS_OK) {
-        trace_event(card->reader, card->detail);
-        if (detail != NULL && detail_cap > 0)
-            snprintf(detail, detail_cap, "%s", card->detail);
-        tscns_card_close(card);
-        return err;
-    }
-    *out = card;
-    return TSCNS_OK;
-}
-
-tscns_err tscns_card_open_transport(const tscns_transport_ops *ops, void *self,
-                                    const char *reader_name, tscns_card **out)
-{
-    return handle_open(ops, self, reader_name, out, NULL, 0);
+    return err;
 }
 
 void tscns_card_close(tscns_card *card)

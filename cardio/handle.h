@@ -1,7 +1,11 @@
 /**
  * @file handle.h
- * @brief The tscns_card object shared by cardio's files: its state, its mutex and the
- * begin/end pair that wraps every operation in one PC/SC transaction.
+ * @brief The base tscns_card object: its state, its mutex, the begin/end pair that wraps every
+ * operation in one PC/SC transaction, and the bookkeeping of resets and removals.
+ *
+ * This layer knows nothing of card identification or certificates: what a reset means to the
+ * layers above (is it still the same card? which cached data went stale?) reaches them through
+ * the hooks they install (handle_hooks).
  */
 #ifndef CARDIO_HANDLE_H
 #define CARDIO_HANDLE_H
@@ -17,6 +21,17 @@
 /** How many rejected PIN/PUK digests a handle remembers. */
 #define HANDLE_REJECTED_MAX 16
 #define HANDLE_DIGEST_LEN 32
+
+/** What the layers above the handle do at its reset and reconnect events. */
+typedef struct handle_hooks {
+    /**
+     * After a reset or reconnect, at the start of the next operation (card held): TSCNS_OK when
+     * the reader still holds the card this handle opened, else an error with the card's detail.
+     */
+    tscns_err (*same_card)(tscns_card *card);
+    /** The card lost its volatile state: drop what was derived from it (cached data). */
+    void (*reset)(tscns_card *card);
+} handle_hooks;
 
 struct tscns_card {
     pthread_mutex_t mu;
@@ -52,19 +67,25 @@ struct tscns_card {
     uint8_t rejected_kind[HANDLE_REJECTED_MAX];
     size_t n_rejected;
     char detail[512];
+    /** Installed by the layer that opened the card; NULL: no one to tell. */
+    const handle_hooks *hooks;
 };
 
 /**
- * Make a card over @p ops / @p self (taken over) and identify it. On failure the card's detail is
- * copied to @p detail when given.
+ * Make a card over @p ops / @p self (taken over) and connect it: the ATR is set, nothing is sent.
+ * On a failed connect the card is returned anyway (*out set) with its detail, so that the caller
+ * can report it before tscns_card_close(); NULL only when the card could not be made at all.
  */
-tscns_err handle_open(const tscns_transport_ops *ops, void *self, const char *reader_name,
-                      tscns_card **out, char *detail, size_t detail_cap);
+tscns_err handle_new(const tscns_transport_ops *ops, void *self, const char *reader_name,
+                     tscns_card **out);
 /** Lock the card, start a transaction on the outermost call, take note of a reset. */
 tscns_err handle_begin(tscns_card *card);
 void handle_end(tscns_card *card);
-/** The card lost its volatile state (reset, reconnect): forget selection, serial, PIN state. */
+/** The card lost its volatile state (reset, reconnect): forget selection and PIN state, tell
+ * the hooks, check the card at the next operation. */
 void handle_note_reset(tscns_card *card);
+/** Talk to the card as a card of family @p prof: its APDU limits and SELECT behaviour. */
+void handle_use_profile(tscns_card *card, const cardio_profile *prof);
 /** Record what the card has selected now (NULL: unknown). */
 void handle_selected(tscns_card *card, const cardio_loc *loc);
 /** Select @p loc unless it is selected already. */
@@ -77,8 +98,6 @@ void handle_detail(tscns_card *card, const char *fmt, ...) __attribute__((format
  * message: callers print that as the headline.
  */
 void handle_detail_sw(tscns_card *card, const char *what);
-/** Detail of a transport failure outside any card command: PC/SC function and code, reader. */
-void handle_detail_link(tscns_card *card);
 /** Hex of @p len bytes into @p out (3 chars a byte). */
 void handle_hex(const uint8_t *b, size_t len, char *out, size_t cap);
 /** Reads are safe to repeat after a reset: run them again once. */

@@ -91,14 +91,13 @@ static tscns_err probe(tscns_card *card, const cardio_profile *hint)
     tscns_err err = TSCNS_E_NOT_FOUND;
 
     for (size_t i = 0; i < n; i++) {
-        card->ch.extended_ok = cand[i]->extended_ok;
+        handle_use_profile(card, cand[i]);
         handle_selected(card, NULL);
         err = iso_select(&card->ch, &cand[i]->cert, NULL, NULL);
         if (err == TSCNS_E_NOT_FOUND)
             continue;
         if (err != TSCNS_OK)
             return err;
-        card->prof = cand[i];
         handle_selected(card, &cand[i]->cert);
         /* A certificate file that does not parse (a failed write) still identifies the card:
          * tscns extend restore must be able to open it. */
@@ -120,8 +119,7 @@ tscns_err identify_card(tscns_card *card)
         atr_detail(card, NULL);
         return err;
     }
-    card->prof = hint;
-    card->ch.extended_ok = hint->extended_ok;
+    handle_use_profile(card, hint);
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
@@ -129,8 +127,7 @@ tscns_err identify_card(tscns_card *card)
     if (err == TSCNS_OK) {
         card->have_serial = 1;
         if (cert_cache_profile(card->reader, card->serial, &seen)) {
-            card->prof = seen;
-            card->ch.extended_ok = seen->extended_ok;
+            handle_use_profile(card, seen);
         } else {
             err = probe(card, hint);
         }

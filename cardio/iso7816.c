@@ -25,7 +25,8 @@ tscns_err iso_select_mf(apdu_chan *ch)
     return err != TSCNS_OK ? err : apdu_sw_error(sw);
 }
 
-/* One SELECT with the P2=0C to P2=00 fallback; fci != NULL asks for the FCI straight away. */
+/* One SELECT, with the P2=0C to P2=00 fallback where the profile allows it; fci != NULL asks for
+ * the FCI straight away. */
 static tscns_err select_one(apdu_chan *ch, uint8_t p1, const uint8_t *data, size_t len,
                             uint8_t *fci, size_t *fci_len)
 {
@@ -37,7 +38,7 @@ static tscns_err select_one(apdu_chan *ch, uint8_t p1, const uint8_t *data, size
 
     if (fci == NULL && !ch->select_wants_fci) {
         err = apdu_exchange(ch, &a, junk, &cap, &sw);
-        if (err != TSCNS_OK || sw != 0x6A86)
+        if (err != TSCNS_OK || sw != 0x6A86 || !ch->select_fci_fallback)
             return err != TSCNS_OK ? err : apdu_sw_error(sw);
         ch->select_wants_fci = 1;
     }
@@ -143,7 +144,8 @@ tscns_err iso_update_binary(apdu_chan *ch, size_t offset, const uint8_t *buf, si
                   .p1 = (uint8_t)((off >> 8) & 0x7F),
                   .p2 = (uint8_t)off,
                   .data = buf + done,
-                  .lc = n};
+                  .lc = n,
+                  .writes = 1};
         tscns_err err;
 
         if (off + n > 0x8000)
@@ -205,18 +207,4 @@ tscns_err iso_pso_decipher(apdu_chan *ch, const uint8_t *in, size_t len, uint8_t
     if (err != TSCNS_OK)
         return err;
     return apdu_sw_error(sw);
-}
-
-tscns_err iso_get_challenge(apdu_chan *ch, uint8_t *out, size_t len)
-{
-    apdu a = {.ins = 0x84, .le = len};
-    size_t n = len;
-    uint16_t sw = 0;
-    tscns_err err = apdu_exchange(ch, &a, out, &n, &sw);
-
-    if (err != TSCNS_OK)
-        return err;
-    if (sw != 0x9000)
-        return apdu_sw_error(sw);
-    return n == len ? TSCNS_OK : TSCNS_E_BAD_RESPONSE;
 }

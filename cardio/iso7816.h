@@ -17,8 +17,8 @@
 tscns_err iso_select_mf(apdu_chan *ch);
 /**
  * SELECT @p loc: the AID if any (P1=04), then the path (P1=08 from the MF, or P1=09 after an
- * AID). P2=0C first; a card answering 6A86 gets P2=00 with Le. When @p fci is not NULL the FCI is
- * asked for directly and returned (@p fci_len: capacity in, length out).
+ * AID). P2=0C first; a card answering 6A86 gets P2=00 with Le when ch->select_fci_fallback. When @p
+ * fci is not NULL the FCI is asked for directly and returned (@p fci_len: capacity in, length out).
  */
 tscns_err iso_select(apdu_chan *ch, const cardio_loc *loc, uint8_t *fci, size_t *fci_len);
 /** File size from an FCI/FCP (tag 80, else 81); 0 if the card did not say. */
@@ -49,7 +49,5 @@ tscns_err iso_mse_set_decipher(apdu_chan *ch, uint8_t key_ref);
 /** PSO DECIPHER (00 2A 80 86) of a raw block: one APDU, extended when the block needs it. */
 tscns_err iso_pso_decipher(apdu_chan *ch, const uint8_t *in, size_t len, uint8_t *out,
                            size_t *out_len);
-/** GET CHALLENGE of @p len bytes (one call; the caller splits). */
-tscns_err iso_get_challenge(apdu_chan *ch, uint8_t *out, size_t len);
 
 #endif

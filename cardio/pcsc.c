@@ -1,5 +1,5 @@
 /*
- * PC/SC transport (TESTING.md, "Faults as a client sees them"). Each card keeps its own
+ * PC/SC transport (docs/testing.md, "Faults as a client sees them"). Each card keeps its own
  * context, so that a dead context (pcscd restarted) or a fork() is repaired per card, and a
  * child never talks through its parent's socket.
  */

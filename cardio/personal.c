@@ -1,4 +1,4 @@
-/* EF_DatiPersonali parser (CARD.md section 3). Strict: anything off is a bad response. */
+/* EF_DatiPersonali parser (docs/card.md section 3). Strict: anything off is a bad response. */
 #include <string.h>
 
 #include "tscns/personal.h"

@@ -1,6 +1,7 @@
 /*
- * PIN and PUK commands (CARD.md section 5). A value the card rejected is remembered as a salted
- * SHA-256 digest so it is never sent again on this handle; the values themselves are cleansed.
+ * PIN and PUK commands (docs/card.md section 5). A value the card rejected is remembered as a
+ * salted SHA-256 digest so it is never sent again on this handle; the values themselves are
+ * cleansed.
  */
 #include <string.h>
 
@@ -162,6 +163,11 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
         int no_retry = 1;
 
         handle_retry(card, err, &no_retry);
+    }
+    if (err == TSCNS_E_BAD_RESPONSE && (card->ch.last_sw >> 8) == 0x6C) {
+        handle_detail(card, "%s: SW %04X asks for a resend with another Le; not resent, reader %s",
+                      op->what, card->ch.last_sw, card->reader);
+        goto end;
     }
     if (err != TSCNS_OK) {
         handle_detail_sw(card, op->what);

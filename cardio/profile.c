@@ -1,5 +1,5 @@
 /*
- * The card families. Sources: CARD.md sections 1-3. [src] = seen in working code or a real
+ * The card families. Sources: docs/card.md sections 1-3. [src] = seen in working code or a real
  * trace; [guess] = deduced, to be corrected here when a real card says otherwise.
  */
 #include "profile.h"
@@ -28,9 +28,7 @@ const cardio_profile cardio_profiles[] = {
         .key_ref = 0x01,
         .pin_ref = 0x10,
         .puk_ref = 0x11,
-        .extended_ok = 0,   /* [guess] not needed for 1024-bit blocks */
-        .chaining_ok = 1,   /* [guess] */
-        .challenge_max = 8, /* [guess] */
+        .extended_ok = 0, /* [guess] not needed for 1024-bit blocks */
     },
     {
         .name = "oberthur",
@@ -46,9 +44,9 @@ const cardio_profile cardio_profiles[] = {
         .key_ref = 0x01,
         .pin_ref = 0x10,
         .puk_ref = 0x11,
-        .extended_ok = 0,   /* [guess] */
-        .chaining_ok = 1,   /* [guess] */
-        .challenge_max = 8, /* [guess] */
+        .extended_ok = 0, /* [guess] */
+        /* [guess] ID 2019 runs the OS of the idemia2021 row; a 6A86 costs only one retry. */
+        .select_fci_fallback = 1,
     },
     {
         .name = "cardos",
@@ -63,9 +61,7 @@ const cardio_profile cardio_profiles[] = {
         .key_ref = 0x01,
         .pin_ref = 0x10,
         .puk_ref = 0x11,
-        .extended_ok = 0,   /* [guess] */
-        .chaining_ok = 1,   /* [guess] */
-        .challenge_max = 8, /* [guess] */
+        .extended_ok = 0, /* [guess] */
     },
     {
         .name = "st2021",
@@ -80,9 +76,7 @@ const cardio_profile cardio_profiles[] = {
         .key_ref = 0x01,
         .pin_ref = 0x90, /* [src] local PIN reference */
         .puk_ref = 0x91,
-        .extended_ok = 1,   /* [src] */
-        .chaining_ok = 0,   /* [src] chaining answers 6E00 */
-        .challenge_max = 8, /* [guess] */
+        .extended_ok = 1, /* [src] */
     },
     {
         .name = "idemia2021",
@@ -98,9 +92,9 @@ const cardio_profile cardio_profiles[] = {
         .key_ref = 0x02,
         .pin_ref = 0x10,
         .puk_ref = 0x11,
-        .extended_ok = 1,    /* [guess] needed for RSA-2048 without chaining */
-        .chaining_ok = 1,    /* [guess] */
-        .challenge_max = 32, /* [src] */
+        .extended_ok = 1, /* [guess] needed for RSA-2048 without chaining */
+        /* [guess] docs/card.md section 4: some cards answer 6A86 to P2=0C. */
+        .select_fci_fallback = 1,
     },
     {
         .name = "ace2025",
@@ -113,12 +107,10 @@ const cardio_profile cardio_profiles[] = {
         .cert = {.aid = ace2025_aid, .aid_len = sizeof(ace2025_aid), PATH(0xDA, 0x01, 0xC0, 0x01)},
         STD_DATA, /* [guess] */
         /* [guess] no DF to select before VERIFY / MSE */
-        .key_ref = 0x01,    /* [guess] signing path unknown */
-        .pin_ref = 0x10,    /* [src] */
-        .puk_ref = 0x11,    /* [src] */
-        .extended_ok = 1,   /* [guess] */
-        .chaining_ok = 0,   /* [guess] */
-        .challenge_max = 8, /* [guess] */
+        .key_ref = 0x01,  /* [guess] signing path unknown */
+        .pin_ref = 0x10,  /* [src] */
+        .puk_ref = 0x11,  /* [src] */
+        .extended_ok = 1, /* [guess] */
     },
     {.name = NULL},
 };

@@ -1,6 +1,6 @@
 /**
  * @file profile.h
- * @brief The card-family table: one row per family of CARD.md sections 1-3.
+ * @brief The card-family table: one row per family of docs/card.md sections 1-3.
  *
  * Everything that differs between families lives here and nowhere else, so that a report from a
  * real card corrects one row. Entries marked [guess] in profile.c were not seen on a real card.
@@ -46,10 +46,11 @@ typedef struct cardio_profile {
     uint8_t puk_ref;
     /** The card takes extended-length APDUs (needed for PSO DECIPHER with RSA-2048). */
     int extended_ok;
-    /** The card takes command chaining; cardio never chains, this records what is known. */
-    int chaining_ok;
-    /** Largest Le one GET CHALLENGE accepts. */
-    size_t challenge_max;
+    /**
+     * The card answers 6A86 to SELECT with P2=0C (no answer data): send SELECT with P2=00 and
+     * Le instead, and keep doing so on this card. A family without it gets the 6A86 as an error.
+     */
+    int select_fci_fallback;
 } cardio_profile;
 
 /** The table, terminated by a row whose name is NULL. */

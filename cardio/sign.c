@@ -1,4 +1,4 @@
-/* The CNS key: raw RSA private operation (CARD.md section 4) and GET CHALLENGE. */
+/* The CNS key: raw RSA private operation (docs/card.md section 4). */
 #include <string.h>
 
 #include "handle.h"
@@ -71,30 +71,6 @@ tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_
         *out_len = n;
     }
 end:
-    handle_end(card);
-    return err;
-}
-
-tscns_err tscns_card_get_challenge(tscns_card *card, uint8_t *out, size_t len)
-{
-    size_t done = 0;
-    tscns_err err;
-
-    if (card == NULL || (out == NULL && len > 0))
-        return TSCNS_E_INVALID_ARG;
-    err = handle_begin(card);
-    if (err != TSCNS_OK)
-        return err;
-    while (err == TSCNS_OK && done < len) {
-        size_t n = len - done;
-
-        if (n > card->prof->challenge_max)
-            n = card->prof->challenge_max;
-        err = iso_get_challenge(&card->ch, out + done, n);
-        done += n;
-    }
-    if (err != TSCNS_OK)
-        handle_detail_sw(card, "GET CHALLENGE");
     handle_end(card);
     return err;
 }

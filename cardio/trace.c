@@ -1,19 +1,66 @@
 /* APDU trace. One mutex keeps lines from several threads whole. */
+#define _GNU_SOURCE /* secure_getenv */
 #include "trace.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *trace_out;
 
+/* Why a trace file must not be used, or NULL when it may. */
+static const char *unfit(const struct stat *st)
+{
+    if (S_ISLNK(st->st_mode))
+        return "is a symbolic link";
+    if (!S_ISREG(st->st_mode))
+        return "is not a regular file";
+    if (st->st_uid != geteuid())
+        return "belongs to another user";
+    return NULL;
+}
+
+/*
+ * The trace holds every APDU of the session: it must not land where another user can read it or
+ * points it. A path that exists is checked before opening (a FIFO would block the open) and the
+ * opened file again (the path may have changed in between); O_NOFOLLOW refuses a link planted at
+ * the last component. Append, so that a parent and a forked child interleave.
+ */
+static FILE *open_trace_file(const char *path)
+{
+    struct stat st;
+    const char *why = NULL;
+    FILE *f = NULL;
+    int fd;
+
+    if (lstat(path, &st) == 0)
+        why = unfit(&st);
+    if (why == NULL) {
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+        if (fd < 0)
+            why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
+        else if (fstat(fd, &st) != 0 || (why = unfit(&st)) != NULL || (f = fdopen(fd, "a")) == NULL)
+            close(fd);
+    }
+    if (why != NULL)
+        fprintf(stderr, "tscns: TSCNS_TRACE file %s %s: no trace written\n", path, why);
+    else if (f == NULL)
+        fprintf(stderr, "tscns: TSCNS_TRACE file %s cannot be used: no trace written\n", path);
+    return f;
+}
+
 static void trace_init(void)
 {
-    const char *where = getenv("TSCNS_TRACE");
+    /* A set-uid or set-gid program must not let its caller choose a file to write. */
+    const char *where = secure_getenv("TSCNS_TRACE");
 
     if (where == NULL || *where == '\0')
         return;
@@ -21,8 +68,7 @@ static void trace_init(void)
         trace_out = stderr;
         return;
     }
-    /* Append, so that a parent and a forked child interleave instead of truncating. */
-    trace_out = fopen(where, "a");
+    trace_out = open_trace_file(where);
     if (trace_out != NULL)
         setvbuf(trace_out, NULL, _IOLBF, 0);
 }

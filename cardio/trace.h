@@ -2,6 +2,10 @@
  * @file trace.h
  * @brief APDU trace for diagnosis (env TSCNS_TRACE=stderr or a file path).
  *
+ * The variable is ignored in set-uid and set-gid programs. A trace file is created with mode
+ * 0600; an existing path that is a symbolic link, not a regular file or another user's file is
+ * refused with one line on stderr, and nothing is traced.
+ *
  * The trace never shows PIN or PUK bytes: the data field of VERIFY, CHANGE REFERENCE DATA and
  * RESET RETRY COUNTER is always masked, whatever the caller says.
  */

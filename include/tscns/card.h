@@ -13,8 +13,8 @@
  * multi-APDU operation). tscns_card_lock()/tscns_card_unlock() group several operations (e.g.
  * VERIFY then the signature) into one.
  *
- * PIN safety (CARD.md section 5): no operation ever sends an empty VERIFY; a PIN or PUK that the
- * card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
+ * PIN safety (docs/card.md section 5): no operation ever sends an empty VERIFY; a PIN or PUK that
+ * the card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
  * being sent; PIN and PUK bytes are cleansed from cardio's buffers after use and never traced.
  * Tries left are reported through the @p tries_left out-parameters: the count from the card's
  * 63Cx answer, 0 when blocked, -1 when unknown.
@@ -114,8 +114,6 @@ tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *
 void tscns_cert_cache_clear(void);
 /** Size of the certificate file if the card reports it in the FCI, else 0 with TSCNS_OK. */
 tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity);
-/** @p len random bytes from GET CHALLENGE (split into calls the card accepts). */
-tscns_err tscns_card_get_challenge(tscns_card *card, uint8_t *out, size_t len);
 
 /* ---- PIN and PUK ---- */
 

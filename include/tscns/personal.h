@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-/** The 16 fields of EF_DatiPersonali, in file order (CARD.md section 3). */
+/** The 16 fields of EF_DatiPersonali, in file order (docs/card.md section 3). */
 typedef enum tscns_personal_field {
     TSCNS_PD_ISSUER = 0,
     TSCNS_PD_ISSUE_DATE,  /* ddmmyyyy */

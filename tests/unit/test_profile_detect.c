@@ -1,4 +1,4 @@
-/* Family detection: the ATRs of CARD.md section 2, unknown and contactless ATRs, and the
+/* Family detection: the ATRs of docs/card.md section 2, unknown and contactless ATRs, and the
  * confirmation by probing the certificate file (the ATR is only a hint). */
 #include <setjmp.h>
 #include <stdarg.h>

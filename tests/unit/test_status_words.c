@@ -1,5 +1,5 @@
-/* Status-word handling: 61xx, 6Cxx, end of file, 6A86 on SELECT, and the PIN answers 63Cx,
- * 6983, 6982 as the tscns_card API reports them. */
+/* Status-word handling: 61xx, 6Cxx (never resent for PIN commands and writes), end of file,
+ * 6A86 on SELECT, and the PIN answers 63Cx, 6983, 6982 as the tscns_card API reports them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,10 +150,39 @@ static void select_falls_back_to_p2_00(void **state)
     apdu_chan ch = chan_over(&f);
 
     (void)state;
+    ch.select_fci_fallback = 1;
     assert_int_equal(iso_select(&ch, &cert, NULL, NULL), TSCNS_OK);
     assert_int_equal(iso_select(&ch, &serial, NULL, NULL), TSCNS_OK);
     assert_false(f.mismatch);
     assert_int_equal(f.next, 3);
+}
+
+/* The fallback is a family's trait (profile.c): other families get the 6A86 as an error. */
+static void select_6a86_without_fallback(void **state)
+{
+    static const cardio_loc cert = {.path = {0x11, 0x00, 0x11, 0x01}, .path_len = 4};
+    fake_card f = {.steps = {{"00A4080C0411001101", "6A86"}}, .n_steps = 1};
+    apdu_chan ch = chan_over(&f);
+
+    (void)state;
+    assert_int_equal(iso_select(&ch, &cert, NULL, NULL), TSCNS_E_CARD_STATUS);
+    assert_int_equal(ch.last_sw, 0x6A86);
+    assert_int_equal(ch.sent, 1);
+    assert_false(f.mismatch);
+}
+
+/* A write answered 6Cxx is not written again with another Le. */
+static void update_binary_6c_not_resent(void **state)
+{
+    static const uint8_t data[] = {0x30, 0x82, 0x00, 0x00};
+    fake_card f = {.steps = {{"00D600000430820000", "6C04"}}, .n_steps = 1};
+    apdu_chan ch = chan_over(&f);
+
+    (void)state;
+    assert_int_equal(iso_update_binary(&ch, 0, data, sizeof(data)), TSCNS_E_BAD_RESPONSE);
+    assert_int_equal(ch.last_sw, 0x6C04);
+    assert_int_equal(ch.sent, 1);
+    assert_false(f.mismatch);
 }
 
 static void select_not_found(void **state)
@@ -255,6 +284,30 @@ static void pin_answers(void **state)
     assert_true(f.closed);
 }
 
+/* VERIFY answered 6Cxx: one VERIFY only, a malformed answer with the SW in the detail. */
+static void verify_6c_not_resent(void **state)
+{
+    fake_card f = {
+        .atr_hex = ATHENA_ATR,
+        .steps = {OPEN_STEPS("35353535353535353535353535353533"),
+                  {"00200010083132333435FFFFFF", "6C08"}},
+        .n_steps = 5,
+    };
+    tscns_card *card = NULL;
+    int tries = 7;
+
+    (void)state;
+    assert_int_equal(tscns_card_open_transport(&fake_ops, &f, "fake 2", &card), TSCNS_OK);
+    assert_int_equal(tscns_card_verify_pin(card, "12345", &tries), TSCNS_E_BAD_RESPONSE);
+    assert_int_equal(f.next, 5);
+    assert_int_equal(tscns_card_apdu_count(card), 5);
+    assert_false(f.mismatch);
+    assert_false(tscns_card_pin_verified(card));
+    assert_string_equal(tscns_card_detail(card), "VERIFY PIN: SW 6C08 asks for a resend with "
+                                                 "another Le; not resent, reader fake 2");
+    tscns_card_close(card);
+}
+
 static void sign_refused_without_rsa_certificate(void **state)
 {
     uint8_t in[0x80];
@@ -290,10 +343,13 @@ int main(void)
         cmocka_unit_test(answer_without_status_word),
         cmocka_unit_test(read_binary_stops_at_end_of_file),
         cmocka_unit_test(select_falls_back_to_p2_00),
+        cmocka_unit_test(select_6a86_without_fallback),
+        cmocka_unit_test(update_binary_6c_not_resent),
         cmocka_unit_test(select_not_found),
         cmocka_unit_test(fci_size),
         cmocka_unit_test(sw_meanings),
         cmocka_unit_test(pin_answers),
+        cmocka_unit_test(verify_6c_not_resent),
         cmocka_unit_test(sign_refused_without_rsa_certificate),
     };
 

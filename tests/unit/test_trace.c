@@ -1,4 +1,8 @@
-/* The APDU trace (TSCNS_TRACE=FILE): every APDU and status word, never a PIN or PUK byte. */
+/*
+ * The APDU trace (TSCNS_TRACE=FILE): every APDU and status word, never a PIN or PUK byte; the
+ * file is the user's own (0600, no symlink, no FIFO, no one else's file). cardio reads the
+ * variable once per process, so each file case runs in a child of its own.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fake_transport.h"
+#include "trace.h"
 #include "tscns/card.h"
 
 static char trace_path[] = "/tmp/cardio-trace-XXXXXX";
@@ -82,9 +89,164 @@ static void pin_and_puk_masked(void **state)
     assert_null(strstr(t, "9753"));
 }
 
+/*
+ * In a child with umask 022, TSCNS_TRACE=@p where and stderr into @p err_path: one trace event.
+ * Returns 1 when the child says tracing is on.
+ */
+static int trace_in_child(const char *where, const char *err_path)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (freopen(err_path, "w", stderr) == NULL)
+            _exit(3);
+        /* A trace that blocks (a FIFO opened for writing) kills the child: the test fails. */
+        alarm(10);
+        umask(022);
+        setenv("TSCNS_TRACE", where, 1);
+        trace_event("child reader", "child event");
+        fflush(stderr);
+        _exit(trace_enabled() ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_true(WEXITSTATUS(status) <= 1);
+    return WEXITSTATUS(status) == 0;
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+typedef struct dir_fixture {
+    char dir[64];
+    char path[128];
+    char err[128];
+} dir_fixture;
+
+static int dir_setup(void **state)
+{
+    dir_fixture *d = calloc(1, sizeof(*d));
+
+    if (d == NULL)
+        return -1;
+    strcpy(d->dir, "/tmp/cardio-trace-dir-XXXXXX");
+    if (mkdtemp(d->dir) == NULL)
+        return -1;
+    snprintf(d->path, sizeof(d->path), "%s/trace", d->dir);
+    snprintf(d->err, sizeof(d->err), "%s/stderr", d->dir);
+    *state = d;
+    return 0;
+}
+
+static int dir_teardown(void **state)
+{
+    dir_fixture *d = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+    free(d);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void file_created_0600(void **state)
+{
+    dir_fixture *d = *state;
+    struct stat st;
+
+    assert_true(trace_in_child(d->path, d->err));
+    assert_int_equal(lstat(d->path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_non_null(strstr(slurp(d->path), "[child reader] # child event"));
+    assert_string_equal(slurp(d->err), "");
+}
+
+static void symlink_refused(void **state)
+{
+    dir_fixture *d = *state;
+    char target[160];
+    char msg[256];
+    FILE *f;
+
+    snprintf(target, sizeof(target), "%s/target", d->dir);
+    f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("untouched\n", f);
+    fclose(f);
+    assert_int_equal(symlink(target, d->path), 0);
+    assert_false(trace_in_child(d->path, d->err));
+    assert_string_equal(slurp(target), "untouched\n");
+    snprintf(msg, sizeof(msg), "tscns: TSCNS_TRACE file %s is a symbolic link: no trace written\n",
+             d->path);
+    assert_string_equal(slurp(d->err), msg);
+    /* A dangling link is no better: nothing may be created where it points. */
+    assert_int_equal(unlink(d->path), 0);
+    assert_int_equal(unlink(target), 0);
+    assert_int_equal(symlink(target, d->path), 0);
+    assert_false(trace_in_child(d->path, d->err));
+    assert_int_equal(access(target, F_OK), -1);
+}
+
+static void fifo_and_directory_refused(void **state)
+{
+    dir_fixture *d = *state;
+
+    /* A FIFO without a reader would block the open: refused before opening. */
+    assert_int_equal(mkfifo(d->path, 0600), 0);
+    assert_false(trace_in_child(d->path, d->err));
+    assert_non_null(strstr(slurp(d->err), "is not a regular file: no trace written"));
+    assert_false(trace_in_child(d->dir, d->err));
+    assert_non_null(strstr(slurp(d->err), "is not a regular file: no trace written"));
+}
+
+static void other_users_file_refused(void **state)
+{
+    dir_fixture *d = *state;
+    FILE *f = fopen(d->path, "w");
+
+    assert_non_null(f);
+    fclose(f);
+    /* Only root can give a file away; as another user, a file of root's serves the same end. */
+    if (geteuid() == 0)
+        assert_int_equal(chown(d->path, 65534, 65534), 0);
+    else
+        snprintf(d->path, sizeof(d->path), "/etc/passwd");
+    assert_false(trace_in_child(d->path, d->err));
+    assert_non_null(strstr(slurp(d->err), "belongs to another user: no trace written"));
+    if (geteuid() == 0)
+        assert_string_equal(slurp(d->path), "");
+}
+
+static void stderr_still_works(void **state)
+{
+    dir_fixture *d = *state;
+
+    assert_true(trace_in_child("stderr", d->err));
+    assert_non_null(strstr(slurp(d->err), "[child reader] # child event"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* The children first: a child inherits the parent's trace once it is set up. */
+        cmocka_unit_test_setup_teardown(file_created_0600, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(symlink_refused, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(fifo_and_directory_refused, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(other_users_file_refused, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(stderr_still_works, dir_setup, dir_teardown),
         cmocka_unit_test(pin_and_puk_masked),
     };
     int fd = mkstemp(trace_path);

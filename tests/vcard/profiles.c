@@ -12,8 +12,8 @@
  * - GET CHALLENGE limits other than IDEMIA's 32 bytes are [guess].
  * - idemia2021 answers 6A86 to SELECT with P2=0C [guess; docs/card.md: "some cards answer 6A86 to
  *   P2=0C"]: it is the family least like the others, so clients learn to retry with P2=00.
- * - cardos counts an empty VERIFY as a wrong PIN [guess; docs/card.md section 5: some cards
- *   do], which is why a client must never send one.
+ * - cardos counts an empty VERIFY as a wrong PIN [guess; docs/card.md section 5 says some
+ *   cards do], which is why a client must never send one.
  * - ace2025 omits the file size from its FCI [guess; docs/card.md section 4: "some cards omit it"].
  */
 static const vcard_profile profiles[] = {

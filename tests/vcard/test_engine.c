@@ -505,6 +505,11 @@ static void test_faults(void **state)
     static const uint8_t sel_mf[] = {0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
     assert_int_equal(vcard_transmit(v, sel_mf, sizeof(sel_mf), buf), 1);
     assert_int_equal(buf[0], 0x90);
+    vcard_set_fault(v, VCARD_FAULT_VERIFY_6C);
+    int tries = vcard_pin_tries(v);
+    assert_int_equal(tx(v, "00200010083132333435FFFFFF", &a), 0x6C08);
+    assert_int_equal(vcard_pin_tries(v), tries);
+    assert_false(vcard_pin_verified(v));
     vcard_close(v);
 }
 

@@ -59,11 +59,12 @@ typedef enum vcard_timing {
 
 typedef enum vcard_fault {
     VCARD_FAULT_NONE,
-    VCARD_FAULT_SHORT_SW,     /**< every answer loses its last byte (SW2) */
-    VCARD_FAULT_BAD_CERT,     /**< the certificate EF reads with a broken DER header */
-    VCARD_FAULT_BAD_PERSONAL, /**< EF_DatiPersonali reads with a non-hex field length */
-    VCARD_FAULT_BAD_SERIAL,   /**< EF_IDCarta reads with a letter among the digits */
-    VCARD_FAULT_BAD_SIGNATURE /**< PSO DECIPHER answers a result with one bit flipped */
+    VCARD_FAULT_SHORT_SW,      /**< every answer loses its last byte (SW2) */
+    VCARD_FAULT_BAD_CERT,      /**< the certificate EF reads with a broken DER header */
+    VCARD_FAULT_BAD_PERSONAL,  /**< EF_DatiPersonali reads with a non-hex field length */
+    VCARD_FAULT_BAD_SERIAL,    /**< EF_IDCarta reads with a letter among the digits */
+    VCARD_FAULT_BAD_SIGNATURE, /**< PSO DECIPHER answers a result with one bit flipped */
+    VCARD_FAULT_VERIFY_6C      /**< VERIFY answers 6C08, PIN neither checked nor counted */
 } vcard_fault;
 
 /**
@@ -92,7 +93,8 @@ void vcard_set_timing(vcard *v, vcard_timing timing);
 /** Append the APDU log to @p path. Returns -1 (errno set) if it cannot be opened. */
 int vcard_set_log(vcard *v, const char *path);
 void vcard_set_fault(vcard *v, vcard_fault fault);
-/** "short-sw", "bad-cert", "bad-personal", "bad-serial", "bad-signature"; -1 if unknown. */
+/** "short-sw", "bad-cert", "bad-personal", "bad-serial", "bad-signature", "verify-6c"; -1 if
+ * unknown. */
 int vcard_fault_from_name(const char *name, vcard_fault *out);
 
 /* State, for tests. */

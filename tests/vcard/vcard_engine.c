@@ -174,7 +174,7 @@ int vcard_fault_from_name(const char *name, vcard_fault *out)
     } names[] = {
         {"short-sw", VCARD_FAULT_SHORT_SW},           {"bad-cert", VCARD_FAULT_BAD_CERT},
         {"bad-personal", VCARD_FAULT_BAD_PERSONAL},   {"bad-serial", VCARD_FAULT_BAD_SERIAL},
-        {"bad-signature", VCARD_FAULT_BAD_SIGNATURE},
+        {"bad-signature", VCARD_FAULT_BAD_SIGNATURE}, {"verify-6c", VCARD_FAULT_VERIFY_6C},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(name, names[i].name) == 0) {
@@ -215,6 +215,10 @@ static uint16_t dispatch(vcard *v, const vc_apdu *a, vc_answer *ans)
     case 0xD6:
         return vc_cmd_update_binary(v, a, ans);
     case 0x20:
+        /* A Le correction to a command that has no answer data: a client must not resend. */
+        if (v->fault == VCARD_FAULT_VERIFY_6C) {
+            return SW_WRONG_LE(8);
+        }
         return vc_cmd_verify(v, a, ans);
     case 0x24:
         return vc_cmd_change_reference(v, a, ans);
