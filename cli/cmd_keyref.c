@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keyref.h"
 #include "options.h"
 #include "output.h"
 #include "session.h"
@@ -17,6 +18,15 @@ static const char help[] =
 
 #define KEYREF_LABEL "TSCNS KEY REFERENCE"
 
+int cli_keyref_output(const char *reader, const char *serial, const char *path)
+{
+    char uri[1024];
+
+    if (cli_key_uri(reader, serial, uri, sizeof(uri)) != 0)
+        return cli_usage_error("keyref", "the reader name is too long for a key reference");
+    return cli_output_pem(path, KEYREF_LABEL, uri, strlen(uri));
+}
+
 int cmd_keyref(const struct cli_global *global, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -25,7 +35,7 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     struct cli_parser p;
     struct cli_session s;
     const char *path = NULL;
-    char serial[17], uri[1024];
+    char serial[17];
     int c, rc;
     tscns_err err;
 
@@ -48,7 +58,5 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     cli_session_close(&s);
     if (rc != CLI_OK)
         return rc;
-    if (cli_key_uri(g.reader, serial, uri, sizeof(uri)) != 0)
-        return cli_usage_error("keyref", "the reader name is too long for a key reference");
-    return cli_output_pem(path, KEYREF_LABEL, uri, strlen(uri));
+    return cli_keyref_output(g.reader, serial, path);
 }
