@@ -14,6 +14,8 @@
 
 #include <openssl/crypto.h>
 
+#include "cli.h"
+
 const char *cli_modules_dir(void)
 {
     const char *dir = getenv("OPENSSL_MODULES");
@@ -58,4 +60,17 @@ int cli_provider_path(char *out, size_t size, char *tried, size_t tried_size)
         return -1;
     snprintf(out, size, "%s", near);
     return 0;
+}
+
+int cli_find_provider(const char *cmd, char *out, size_t size)
+{
+    char tried[2 * PATH_MAX + 64];
+
+    if (cli_provider_path(out, size, tried, sizeof(tried)) == 0)
+        return CLI_OK;
+    fprintf(stderr,
+            "tscns %s: the tscns provider is not in %s: install tscns completely, or set "
+            "TSCNS_PROVIDER to the path of tscns.so\n",
+            cmd, tried);
+    return CLI_FILE_ERROR;
 }

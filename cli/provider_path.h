@@ -21,4 +21,10 @@ const char *cli_modules_dir(void);
  */
 int cli_provider_path(char *out, size_t size, char *tried, size_t tried_size);
 
+/**
+ * cli_provider_path() for a command that needs the module: when it is nowhere, say where
+ * "tscns @p cmd" looked and what to do. Returns an exit code.
+ */
+int cli_find_provider(const char *cmd, char *out, size_t size);
+
 #endif

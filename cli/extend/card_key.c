@@ -74,17 +74,12 @@ static EVP_PKEY *load_key(struct card_key *k, const char *uri)
 int card_key_open(struct card_key *k, const struct cli_global *g, const char *serial,
                   const char *pin_file)
 {
-    char path[PATH_MAX + 32], tried[2 * PATH_MAX + 64], uri[1024];
+    char path[PATH_MAX + 32], uri[1024];
 
     memset(k, 0, sizeof(*k));
     k->pin_file = pin_file;
-    if (cli_provider_path(path, sizeof(path), tried, sizeof(tried)) != 0) {
-        fprintf(stderr,
-                "tscns extend: the tscns provider is not in %s: install tscns completely, or "
-                "set TSCNS_PROVIDER to the path of tscns.so\n",
-                tried);
+    if (cli_find_provider("extend", path, sizeof(path)) != CLI_OK)
         return CLI_FILE_ERROR;
-    }
     k->libctx = OSSL_LIB_CTX_new();
     if (k->libctx == NULL)
         return CLI_INTERNAL;

@@ -135,18 +135,14 @@ static int write_backup(const struct system_file *f)
 
 static int add_block(const struct setup_opts *o, struct system_file *f, long start)
 {
-    char module[PATH_MAX], tried[2 * PATH_MAX + 64], *text;
+    char module[PATH_MAX], *text;
     int fresh = (size_t)start == f->len, rc;
     BIO *out;
     long len;
 
-    if (cli_provider_path(module, sizeof(module), tried, sizeof(tried)) != 0) {
-        fprintf(stderr,
-                "tscns setup: the tscns provider is not in %s: install tscns completely, "
-                "or set TSCNS_PROVIDER to the path of tscns.so\n",
-                tried);
-        return CLI_FILE_ERROR;
-    }
+    rc = cli_find_provider("setup", module, sizeof(module));
+    if (rc != CLI_OK)
+        return rc;
     /* A second run starts again from the backup: the same options give the same file. */
     out = fresh ? with_block(f->text, f->len, f->path, module, o->seclevel1)
                 : with_block(f->saved, f->saved_len, f->backup, module, o->seclevel1);

@@ -16,12 +16,12 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "card_cert.h"
 #include "conf_block.h"
 #include "files.h"
 #include "keyref.h"
 #include "output.h"
 #include "provider_path.h"
-#include "session.h"
 
 /* The first line of the per-user file, how --undo knows the file is setup's. */
 #define USER_HEADER "# Written by `tscns setup`"
@@ -123,36 +123,28 @@ static int holder_name(const X509_NAME *subject, char *out, size_t size)
 
 static int write_card_files(const struct cli_global *g, const char *dir, struct card_facts *f)
 {
-    struct cli_session s;
-    const uint8_t *der;
-    const unsigned char *p;
-    size_t len;
     char path[PATH_MAX];
-    X509 *x;
-    int rc;
-    tscns_err err;
+    X509 *x = NULL;
+    unsigned char *der = NULL;
+    int len, rc;
 
-    rc = cli_session_open(g, &s);
+    rc = card_cert_read(g, f->serial, &x);
     if (rc != CLI_OK)
         return rc;
-    err = tscns_card_serial(s.card, f->serial);
-    if (err == TSCNS_OK)
-        err = tscns_card_certificate(s.card, &der, &len);
-    if (err != TSCNS_OK) {
-        rc = cli_session_fail(&s, err);
-        cli_session_close(&s);
-        return rc;
-    }
-    p = der;
-    x = d2i_X509(NULL, &p, (long)len);
-    f->bits = x != NULL ? EVP_PKEY_get_bits(X509_get0_pubkey(x)) : 0;
+    f->bits = EVP_PKEY_get_bits(X509_get0_pubkey(x));
     /* TS-CNS certificates carry the holder's names apart; the CN is codice fiscale/serial. */
-    if (x == NULL || holder_name(X509_get_subject_name(x), f->holder, sizeof(f->holder)) != 0)
+    if (holder_name(X509_get_subject_name(x), f->holder, sizeof(f->holder)) != 0)
         snprintf(f->holder, sizeof(f->holder), "no name in the certificate");
+    /* The encoding read from the card: a parsed certificate keeps it. */
+    len = i2d_X509(x, &der);
     X509_free(x);
+    if (len <= 0) {
+        fprintf(stderr, "tscns setup: out of memory\n");
+        return CLI_INTERNAL;
+    }
     in_dir(path, sizeof(path), dir, "cert.pem");
-    rc = cli_output_pem(path, "CERTIFICATE", der, len);
-    cli_session_close(&s);
+    rc = cli_output_pem(path, "CERTIFICATE", der, (size_t)len);
+    OPENSSL_free(der);
     if (rc != CLI_OK)
         return rc;
     in_dir(path, sizeof(path), dir, "key.pem");
@@ -247,7 +239,7 @@ static void print_next_steps(const struct setup_opts *o, const char *dir, const 
 
 int setup_user(const struct cli_global *g, const struct setup_opts *o)
 {
-    char dir[PATH_MAX], system[PATH_MAX], module[PATH_MAX], tried[2 * PATH_MAX + 64];
+    char dir[PATH_MAX], system[PATH_MAX], module[PATH_MAX];
     struct card_facts facts;
     int rc;
 
@@ -256,14 +248,9 @@ int setup_user(const struct cli_global *g, const struct setup_opts *o)
         rc = setup_system_file(o->config, system, sizeof(system));
     if (rc != CLI_OK)
         return rc;
-    if (cli_provider_path(module, sizeof(module), tried, sizeof(tried)) != 0) {
-        fprintf(stderr,
-                "tscns setup: the tscns provider is not in %s: install tscns completely, "
-                "or set TSCNS_PROVIDER to the path of tscns.so\n",
-                tried);
-        return CLI_FILE_ERROR;
-    }
-    rc = make_private_dir(dir);
+    rc = cli_find_provider("setup", module, sizeof(module));
+    if (rc == CLI_OK)
+        rc = make_private_dir(dir);
     if (rc == CLI_OK)
         rc = write_card_files(g, dir, &facts);
     if (rc == CLI_OK)
