@@ -188,6 +188,21 @@ if [ "${1:-}" = --inside ]; then
     assert_files_equal "$sys" "$stock" "the file after a refused setup"
     [ ! -e "$sys.tscns-backup" ] && [ ! -e "$sys.tscns-new" ] ||
         fail "a refused setup left a backup or a candidate file behind"
+
+    # An engine that does not load is fatal at OpenSSL's start-up: the copied init section
+    # keeps it, so `openssl version` fails under the result.
+    note "$profile: a file OpenSSL cannot start with is refused, per user and with --system"
+    sed 's|^\[openssl_init\]|[openssl_init]\nengines = engine_sect\n[engine_sect]\nbroken = broken_engine\n[broken_engine]\ndynamic_path = /nonexistent/engine.so\ninit = 1\n[openssl_init]|' \
+        "$stock" >"$T/engine.cnf"
+    cp "$T/engine.cnf" "$T/engine-orig.cnf"
+    expect_fail tscns setup --system --config "$T/engine.cnf"
+    assert_contains "$OUT" "\`openssl version\` fails under the new configuration" \
+        "--system with a broken engine"
+    assert_files_equal "$T/engine.cnf" "$T/engine-orig.cnf" "the file after a refused --system"
+    expect_fail env XDG_CONFIG_HOME="$T/home-engine" tscns setup --config "$T/engine.cnf"
+    assert_contains "$OUT" "refused: $T/home-engine/tscns/openssl.cnf is left as it was" \
+        "per-user setup over a broken system file"
+    [ ! -e "$T/home-engine/tscns/openssl.cnf" ] || fail "a refused per-user config was written"
     exit 0
 fi
 
