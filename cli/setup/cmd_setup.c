@@ -5,7 +5,7 @@
 
 static const char help[] =
     "Usage: tscns setup [--dir DIR] [--seclevel1] [--config FILE]\n"
-    "       tscns setup --system [--seclevel1] [--config FILE]\n"
+    "       tscns setup --system [--seclevel1] [--config FILE] [--force]\n"
     "       tscns setup [--system] --undo [--force]\n\n"
     "Make curl, Python and other OpenSSL programs use the card. Without --system: write the\n"
     "card's certificate (cert.pem), its key reference (key.pem, as `tscns keyref`) and an\n"
@@ -22,7 +22,9 @@ static const char help[] =
     "                 kept in FILE.tscns-backup, and a result OpenSSL fails under is refused\n"
     "  --undo         remove the folder's files; with --system, put the system configuration\n"
     "                 back byte for byte from the backup\n"
-    "  --force        with --undo: even over changes made after tscns setup\n";
+    "  --force        with --system, after the file was changed above setup's block: keep\n"
+    "                 the changes (they become the backup) and write the block again; with\n"
+    "                 --undo: put the backup back even over such changes, losing them\n";
 
 int cmd_setup(const struct cli_global *global, int argc, char **argv)
 {
@@ -62,8 +64,8 @@ int cmd_setup(const struct cli_global *global, int argc, char **argv)
         return rc;
     if (system && o.dir != NULL)
         return cli_usage_error("setup", "--dir is for the per-user setup, not --system");
-    if (o.force && !undo)
-        return cli_usage_error("setup", "--force goes with --undo");
+    if (o.force && !undo && !system)
+        return cli_usage_error("setup", "--force goes with --system or --undo");
     if (undo && o.seclevel1)
         return cli_usage_error("setup", "--seclevel1 does not go with --undo");
     if (system)

@@ -16,7 +16,7 @@ struct setup_opts {
     const char *dir;    /* --dir: the per-user folder, or NULL for the XDG default */
     const char *config; /* --config: the system file, or NULL for OpenSSL's default one */
     int seclevel1;      /* --seclevel1: TLS security level 1, for RSA-1024 cards */
-    int force;          /* --force: --undo even over changes made after setup */
+    int force;          /* --force: over changes made after setup (see the help) */
 };
 
 /** The per-user folder, certificate, key reference and config; prints what to run next. */

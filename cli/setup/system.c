@@ -122,9 +122,9 @@ static BIO *with_block(const char *base, size_t len, const char *name, const cha
     return out;
 }
 
-static int write_backup(const struct system_file *f)
+static int write_backup(const struct system_file *f, const char *text, size_t len)
 {
-    int rc = cli_write_file_atomic(f->backup, f->text, f->len);
+    int rc = cli_write_file_atomic(f->backup, text, len);
 
     if (rc == CLI_OK && chmod(f->backup, f->mode) != 0) {
         fprintf(stderr, "tscns setup: cannot set the mode of %s: %s\n", f->backup, strerror(errno));
@@ -133,37 +133,46 @@ static int write_backup(const struct system_file *f)
     return rc;
 }
 
-static int add_block(const struct setup_opts *o, struct system_file *f, long start)
+/*
+ * @p start is where setup's block starts (f->len: none). When the text above it is the backup,
+ * the block is made again from the backup, so the same options give the same file. Otherwise
+ * (no block yet, or with --force a file changed above the block) the text above the block is
+ * what there is to keep: it becomes the backup first.
+ */
+static int add_block(const struct setup_opts *o, struct system_file *f, size_t start)
 {
+    int intact = start < f->len && before_block_is_backup(f, start), rc;
+    const char *base = intact ? f->saved : f->text;
+    size_t base_len = intact ? f->saved_len : start;
     char module[PATH_MAX], *text;
-    int fresh = (size_t)start == f->len, rc;
     BIO *out;
     long len;
 
     rc = cli_find_provider("setup", module, sizeof(module));
     if (rc != CLI_OK)
         return rc;
-    /* A second run starts again from the backup: the same options give the same file. */
-    out = fresh ? with_block(f->text, f->len, f->path, module, o->seclevel1)
-                : with_block(f->saved, f->saved_len, f->backup, module, o->seclevel1);
+    out = with_block(base, base_len, intact ? f->backup : f->path, module, o->seclevel1);
     if (out == NULL)
         return CLI_FILE_ERROR;
     len = BIO_get_mem_data(out, &text);
-    if ((size_t)len == f->len && memcmp(text, f->text, f->len) == 0) {
+    if (intact && (size_t)len == f->len && memcmp(text, f->text, f->len) == 0) {
         printf("%s already has this tscns setup: nothing changed.\n", f->path);
         BIO_free(out);
         return cli_flush_stdout();
     }
-    rc = fresh ? write_backup(f) : CLI_OK;
+    rc = intact ? CLI_OK : write_backup(f, base, base_len);
     if (rc == CLI_OK)
         rc = setup_install_checked(f->path, text, (size_t)len, f->mode);
     BIO_free(out);
-    if (rc != CLI_OK) {
-        /* The file is as it was, so there is nothing for --undo to put back. */
-        if (fresh)
+    if (rc != CLI_OK && !intact) {
+        /* The file is as it was: so is the backup, or there is none to undo. */
+        if (f->saved != NULL)
+            write_backup(f, f->saved, f->saved_len);
+        else
             unlink(f->backup);
-        return rc;
     }
+    if (rc != CLI_OK)
+        return rc;
     printf("%s now loads the default and tscns providers for every OpenSSL program\n"
            "that reads it (module %s%s).\n"
            "Checked: `openssl version` and `openssl list -providers` work under it.\n"
@@ -189,15 +198,15 @@ int setup_system(const struct setup_opts *o)
                 "setup's block: left alone; compare it with %s\n",
                 f.path, f.backup);
         rc = CLI_FILE_ERROR;
-    } else if ((size_t)start < f.len && !before_block_is_backup(&f, (size_t)start)) {
+    } else if ((size_t)start < f.len && !before_block_is_backup(&f, (size_t)start) && !o->force) {
         fprintf(stderr,
-                "tscns setup: %s was changed after tscns setup wrote it (or %s is "
-                "gone): left alone; `tscns setup --system --undo --force` puts the backup "
-                "back\n",
+                "tscns setup: %s was changed above setup's block after tscns setup wrote it "
+                "(or %s is gone): left alone. With --force, the file as it is now, without the "
+                "block, becomes the backup and the block is written again for it\n",
                 f.path, f.backup);
         rc = CLI_FILE_ERROR;
     } else {
-        rc = add_block(o, &f, start);
+        rc = add_block(o, &f, (size_t)start);
     }
     close_system_file(&f);
     return rc;

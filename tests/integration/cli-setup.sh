@@ -178,6 +178,22 @@ if [ "${1:-}" = --inside ]; then
     tscns setup --system --config "$sys" --undo --force >/dev/null
     assert_files_equal "$sys" "$stock" "the file after --undo --force"
 
+    note "$profile: a file changed above the block: setup refuses, --force keeps the change"
+    tscns setup --system --config "$sys" >/dev/null
+    sed -i 's/^\[openssl_init\]$/# an administrator'"'"'s later line\n[openssl_init]/' "$sys"
+    cp "$sys" "$T/changed.cnf"
+    expect_fail tscns setup --system --config "$sys"
+    assert_contains "$OUT" "was changed above setup's block" "--system over a changed file"
+    assert_files_equal "$sys" "$T/changed.cnf" "the changed file after a refused --system"
+    tscns setup --system --config "$sys" --force >/dev/null
+    sed '/^# BEGIN tscns setup/,$d' "$T/changed.cnf" >"$T/changed-base.cnf"
+    assert_files_equal "$sys.tscns-backup" "$T/changed-base.cnf" "the backup after --force"
+    assert_contains "$(tscns setup --system --config "$sys")" "nothing changed" \
+        "a run after --force"
+    tscns setup --system --config "$sys" --undo >/dev/null
+    assert_files_equal "$sys" "$T/changed-base.cnf" "--undo after --force"
+    cp "$stock" "$sys"
+
     note "$profile: a module OpenSSL cannot load is refused, the file stays as it was"
     mkdir "$T/broken-modules"
     echo "not a library" >"$T/broken-modules/tscns.so"
