@@ -1,14 +1,12 @@
 /* tscns keyref: a key "file" that names the card key, for programs that only read key files. */
 #include <string.h>
 
-#include "tscns/keyref.h"
-
 #include "cli.h"
+#include "keyref_file.h"
 #include "options.h"
 #include "output.h"
 #include "session.h"
 #include "start.h"
-#include "uri.h"
 
 static const char help[] =
     "Usage: tscns keyref [-o FILE]\n\n"
@@ -26,7 +24,7 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     struct cli_parser p;
     struct cli_session s;
     const char *path = NULL;
-    char serial[17], uri[1024];
+    char serial[17];
     int c, rc;
     tscns_err err;
 
@@ -42,7 +40,5 @@ int cmd_keyref(const struct cli_global *global, int argc, char **argv)
     cli_session_close(&s);
     if (rc != CLI_OK)
         return rc;
-    if (cli_key_uri(g.reader, serial, uri, sizeof(uri)) != 0)
-        return cli_usage_error("keyref", "the reader name is too long for a key reference");
-    return cli_output_pem(path, TSCNS_KEYREF_PEM_LABEL, uri, strlen(uri));
+    return cli_keyref_output(g.reader, serial, path);
 }

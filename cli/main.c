@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "options.h"
 #include "start.h"
+#include "output.h"
+#include "setup/setup.h"
 
 #ifndef TSCNS_VERSION
 #define TSCNS_VERSION "unknown"
@@ -16,6 +18,7 @@ static const struct cli_subcommand commands[] = {
     {"keyref", cmd_keyref, "write the key-reference file OpenSSL programs use as the card key"},
     {"pin", cmd_pin, "verify, change or unblock the PIN"},
     {"extend", cmd_extend, "renew the card's certificate for the same key, safely"},
+    {"setup", cmd_setup, "set up OpenSSL (curl, Python...) for the card: for you, or --system"},
     {"doctor", cmd_doctor, "check the setup (PC/SC, reader, card, provider, OpenSSL config)"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

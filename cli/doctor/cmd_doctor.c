@@ -15,7 +15,7 @@ static const char help[] =
     "Usage: tscns doctor [--json]\n\n"
     "Check the setup and say what to fix: the PC/SC service (pcscd), the readers, the card\n"
     "and its family, its certificate, the tscns provider module ($TSCNS_PROVIDER, else\n"
-    "<bindir>/../lib/tscns.so, else OpenSSL's modules directory) and whether OpenSSL loads\n"
+    "OpenSSL's modules directory, else <bindir>/../lib/tscns.so) and whether OpenSSL loads\n"
     "it, the OpenSSL configuration in effect ($OPENSSL_CONF, or OpenSSL's default)\n"
     "activating tscns and default, and for an RSA-1024 card the TLS security level.\n"
     "Reads the card without a PIN; never sends one.\n"

@@ -1,6 +1,5 @@
 /* tscns doctor: the provider module, where it is and whether OpenSSL loads it. */
 #include <limits.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,28 +12,11 @@
 #include <openssl/provider.h>
 
 #include "doctor.h"
+#include "provider_path.h"
 
 const char *doctor_modules_dir(void)
 {
-    const char *dir = getenv("OPENSSL_MODULES");
-
-    if (dir == NULL || *dir == '\0')
-        dir = OPENSSL_info(OPENSSL_INFO_MODULES_DIR);
-    return dir != NULL ? dir : ".";
-}
-
-/* <bindir>/../lib/tscns.so: the build tree, and an install that keeps the module by the command. */
-static int next_to_command(char *out, size_t size)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    if (n < 0)
-        return -1;
-    exe[n] = '\0';
-    return snprintf(out, size, "%s/lib/" DOCTOR_MODULE_FILE, dirname(dirname(exe))) < (int)size
-               ? 0
-               : -1;
+    return cli_modules_dir();
 }
 
 /* The reasons OpenSSL queued since the mark, with their data ("dlopen: ... invalid ELF header"). */
@@ -102,13 +84,13 @@ static void check_load(struct doctor *d, const char *path)
 }
 
 /*
- * The module to check: $TSCNS_PROVIDER if set; else the one next to the command; else the one in
- * OpenSSL's modules directory, where the provider's install rule puts it.
+ * The module to check: $TSCNS_PROVIDER if set; else the one every tscns command uses
+ * (cli_provider_path()).
  */
 void doctor_check_provider(struct doctor *d)
 {
     const char *env = getenv("TSCNS_PROVIDER");
-    char path[PATH_MAX], near[PATH_MAX];
+    char path[PATH_MAX], tried[2 * PATH_MAX + 64];
 
     if (env != NULL && *env != '\0') {
         snprintf(path, sizeof(path), "%s", env);
@@ -119,21 +101,13 @@ void doctor_check_provider(struct doctor *d)
             doctor_add(d, "provider_load", DOCTOR_SKIPPED, CLI_OK, "needs the module");
             return;
         }
-    } else {
-        if (next_to_command(near, sizeof(near)) != 0)
-            snprintf(near, sizeof(near), "<bindir>/../lib/" DOCTOR_MODULE_FILE);
-        snprintf(path, sizeof(path), "%s/" DOCTOR_MODULE_FILE, doctor_modules_dir());
-        if (doctor_readable_file(near)) {
-            snprintf(path, sizeof(path), "%s", near);
-        } else if (!doctor_readable_file(path)) {
-            doctor_add(d, "provider_module", DOCTOR_PROBLEM, CLI_FILE_ERROR,
-                       "no " DOCTOR_MODULE_FILE " next to the command (%s) nor in OpenSSL's "
-                       "modules directory (%s): install tscns completely, or set "
-                       "TSCNS_PROVIDER=/path/to/" DOCTOR_MODULE_FILE,
-                       near, path);
-            doctor_add(d, "provider_load", DOCTOR_SKIPPED, CLI_OK, "needs the module");
-            return;
-        }
+    } else if (cli_provider_path(path, sizeof(path), tried, sizeof(tried)) != 0) {
+        doctor_add(d, "provider_module", DOCTOR_PROBLEM, CLI_FILE_ERROR,
+                   "no " DOCTOR_MODULE_FILE " in %s: install tscns completely, or set "
+                   "TSCNS_PROVIDER=/path/to/" DOCTOR_MODULE_FILE,
+                   tried);
+        doctor_add(d, "provider_load", DOCTOR_SKIPPED, CLI_OK, "needs the module");
+        return;
     }
     doctor_add(d, "provider_module", DOCTOR_OK, CLI_OK, "%s", path);
     check_load(d, path);

@@ -11,31 +11,8 @@
 
 #include "ossl_report.h"
 #include "pin_input.h"
+#include "provider_path.h"
 #include "uri.h"
-
-/* Next to the installed command: <prefix>/bin/tscns and <prefix>/lib/tscns.so (build tree too). */
-static int provider_path(char *out, size_t size)
-{
-    const char *env = getenv("TSCNS_PROVIDER");
-    char exe[PATH_MAX];
-    ssize_t n;
-    char *slash;
-
-    if (env != NULL && *env != '\0') {
-        snprintf(out, size, "%s", env);
-        return 0;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return -1;
-    *slash = '\0';
-    n = snprintf(out, size, "%s/../lib/tscns.so", exe);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
 
 /*
  * OpenSSL may call this again after the card rejected the PIN; a second answer would be the
@@ -101,18 +78,8 @@ int card_key_open(struct card_key *k, const struct cli_global *g, const char *se
 
     memset(k, 0, sizeof(*k));
     k->pin_file = pin_file;
-    if (provider_path(path, sizeof(path)) != 0) {
-        fprintf(stderr, "tscns extend: cannot locate the tscns provider: set TSCNS_PROVIDER to "
-                        "the path of tscns.so\n");
-        return CLI_INTERNAL;
-    }
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr,
-                "tscns extend: the tscns provider is not at %s: set TSCNS_PROVIDER to "
-                "the path of tscns.so\n",
-                path);
+    if (cli_find_provider("extend", path, sizeof(path)) != CLI_OK)
         return CLI_FILE_ERROR;
-    }
     k->libctx = OSSL_LIB_CTX_new();
     if (k->libctx == NULL)
         return CLI_INTERNAL;

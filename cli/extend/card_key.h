@@ -20,7 +20,7 @@ struct card_key {
 };
 
 /**
- * Load the provider (TSCNS_PROVIDER, else <bindir>/../lib/tscns.so) and open
+ * Load the provider (where cli_provider_path() finds it) and open
  * "cns:serial=SERIAL;type=private" (with the reader when --reader was given).
  * The PIN is asked at most once. Prints why on failure; returns an exit code.
  */
