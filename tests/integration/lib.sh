@@ -104,6 +104,23 @@ mkimage() {
     "$BIN/tscns-mkcard" --profile "$profile" --out "$dir" "$@" >/dev/null
 }
 
+# This script's steps once per card family, each in its own sandbox (bash "$0" --inside
+# PROFILE), on images issued by one test CA, the first profile's:
+#   each_profile PROFILE... [-- tscns-mkcard options for the profiles after the first]
+each_profile() {
+    local first=$1 profile profiles=() opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        profiles+=("$1")
+        shift
+    done
+    [ $# -eq 0 ] || opts=("${@:2}")
+    mkimage "$first" "$T/$first"
+    for profile in "${profiles[@]}"; do
+        [ -d "$T/$profile" ] || mkimage "$profile" "$T/$profile" --ca "$T/$first" "${opts[@]}"
+        sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
+    done
+}
+
 # What a card image holds, from its image.json by a dotted path:
 #   image_field IMAGE-DIR pin | puk | serial | profile | atr | key_bits | personal.surname ...
 # The files are read directly: cert.der and cert.pem (the certificate), ca.pem and ca.key (its
@@ -144,8 +161,8 @@ await_listen() {
 
 # Wait until FILE contains TEXT (bounded; the server prints it once it listens).
 await_text() { # FILE TEXT WHAT
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         grep -q -- "$2" "$1" 2>/dev/null && return 0
         sleep 0.05
     done

@@ -108,8 +108,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-mkimage st2021 "$T/st2021" --ca "$T/athena"
-for profile in athena st2021; do
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021

@@ -54,8 +54,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-for profile in athena st2021 idemia2021; do
-    [ -d "$T/$profile" ] || mkimage "$profile" "$T/$profile" --ca "$T/athena"
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021 idemia2021

@@ -76,9 +76,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-for profile in athena oberthur cardos st2021; do
-    [ -d "$T/$profile" ] ||
-        mkimage "$profile" "$T/$profile" --ca "$T/athena" --surname VERDI --given-name GIUSEPPE
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena oberthur cardos st2021 -- --surname VERDI --given-name GIUSEPPE
