@@ -28,7 +28,7 @@ def subject_fields(cert):
 
 
 def holder(cert):
-    """Name and codice fiscale of a CNS certificate's holder (CARD.md: CN = CF/serial.hash)."""
+    """Name and codice fiscale of a CNS certificate's holder (docs/card.md: CN = CF/serial.hash)."""
     f = subject_fields(cert)
     cn = f.get("commonName", "")
     cf = f.get("serialNumber") or cn.split("/", 1)[0]

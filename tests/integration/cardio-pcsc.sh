@@ -30,7 +30,7 @@ PY
 inside_removal() {
     local img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0 out n before
     export TSCNS_PROBE_PIN
-    TSCNS_PROBE_PIN=$(json_get "$img/image.json" pin)
+    TSCNS_PROBE_PIN=$(image_field "$img" pin)
 
     # How many APDUs opening the card costs here, so the pull lands inside the next read.
     out=$(probe info)
@@ -63,7 +63,7 @@ inside_removal() {
     probe_pid=
     out=$(cat "$T/personal.out")
     assert_contains "$out" "personal: ok" "read after reinsertion"
-    assert_eq "$(field "$out" surname)" "$(json_get "$img/image.json" personal.surname)" "surname"
+    assert_eq "$(field "$out" surname)" "$(image_field "$img" personal.surname)" "surname"
     # The handle checked it is the same card (EF_IDCarta) before reading on (P2 0C or 00).
     tail -n +"$((before + 1))" "$log" | head -n 1 | grep -qE ' SELECT 00A4080[C0]0410001003' ||
         fail "first APDU after reconnecting is not SELECT EF_IDCarta: $(tail -n +"$((before + 1))" "$log" | head -n 1)"
@@ -72,7 +72,7 @@ inside_removal() {
 inside_pin_state() {
     local img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0 out before
     export TSCNS_PROBE_PIN
-    TSCNS_PROBE_PIN=$(json_get "$img/image.json" pin)
+    TSCNS_PROBE_PIN=$(image_field "$img" pin)
 
     out=$(probe reset-then-sign)
     assert_contains "$out" "before-reset-signature: valid" "signature before the reset"
@@ -92,7 +92,7 @@ inside_pin_state() {
 
 inside_choice() {
     local serial1 out
-    serial1=$(json_get "$TSCNS_IMAGE_1/image.json" serial)
+    serial1=$(image_field "$TSCNS_IMAGE_1" serial)
 
     # Reader 0 holds a card that is not a TS-CNS: the first recognised card is in reader 1.
     out=$(probe info)
@@ -109,7 +109,7 @@ inside_choice() {
     assert_contains "$OUT" "TSCNS_E_NO_READER" "reader substring matching nothing"
     check_pair "$OUT" '^no reader name contains "no such reader"$' "reader matching nothing"
     out=$(probe readers)
-    assert_contains "$out" "$TSCNS_READER_1 | card | $(json_get "$TSCNS_IMAGE_1/image.json" profile)" \
+    assert_contains "$out" "$TSCNS_READER_1 | card | $(image_field "$TSCNS_IMAGE_1" profile)" \
         "family from the ATR in the reader list"
 }
 

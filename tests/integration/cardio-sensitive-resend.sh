@@ -7,7 +7,7 @@
 if [ "${1:-}" = --inside ]; then
     profile=$2
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
-    pin=$(json_get "$img/image.json" pin)
+    pin=$(image_field "$img" pin)
     printf '%s\n' "$pin" >"$T/pin"
     expect_fail tscns pin verify --pin-file "$T/pin"
     assert_contains "$OUT" "malformed answer" "$profile: the message says what went wrong"

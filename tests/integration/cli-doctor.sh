@@ -5,16 +5,6 @@
 # card at security level 2. Expected values come from the card image and from openssl itself.
 . "$(dirname "$0")/lib.sh"
 
-MODULE=$TSCNS_BUILD/lib/tscns.so
-
-# The shipped example configuration, pointing at this build; extra sed expressions adapt it.
-make_conf() { # OUT [sed expression...]
-    local out=$1
-    shift
-    local args=(-e "s#^module = .*#module = $MODULE#")
-    for e in "$@"; do args+=(-e "$e"); done
-    sed "${args[@]}" "$TSCNS_SRC/examples/openssl.cnf" >"$out"
-}
 
 # Status of one check in a `tscns doctor --json` output: status_of FILE CHECK
 status_of() {
@@ -44,14 +34,11 @@ doctor_json() { # FILE [env assignments...]
 }
 
 if [ "${1:-}" = --inside ]; then
-    # openssl itself loads the module below: in a sanitizer build that needs the ASan runtime
-    # preloaded, which the provider tests' helpers arrange.
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     case $2 in
     good)
         img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
-        bits=$(json_get "$img/image.json" key_bits)
-        make_conf "$T/good.cnf"
+        bits=$(image_field "$img" key_bits)
+        example_conf "$T/good.cnf"
         doctor_json "$T/good.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 0 \
             "doctor on a good setup ($(cat "$T/good.json" "$T/good.json.err"))"
@@ -60,8 +47,8 @@ if [ "${1:-}" = --inside ]; then
         done
         assert_eq "$(json_get "$T/good.json" problems)" 0 "problems on a good setup"
         card=$(message_of "$T/good.json" card)
-        assert_contains "$card" "$(json_get "$img/image.json" serial)" "card serial"
-        assert_contains "$card" "family $(json_get "$img/image.json" profile)" "card family"
+        assert_contains "$card" "$(image_field "$img" serial)" "card serial"
+        assert_contains "$card" "family $(image_field "$img" profile)" "card family"
         assert_contains "$card" "$TSCNS_READER_0" "card reader"
         cert=$(message_of "$T/good.json" certificate)
         assert_contains "$cert" "RSA $bits bits" "key size"
@@ -74,7 +61,7 @@ if [ "${1:-}" = --inside ]; then
             assert_contains "$(message_of "$T/good.json" security_level)" "security level 1" \
                 "RSA-1024 note"
             # The same card at security level 2: a problem, and the line that fixes it.
-            make_conf "$T/level2.cnf" 's#^CipherString = .*#CipherString = DEFAULT@SECLEVEL=2#'
+            example_conf "$T/level2.cnf" 's#^CipherString = .*#CipherString = DEFAULT@SECLEVEL=2#'
             doctor_json "$T/level2.json" OPENSSL_CONF="$T/level2.cnf"
             assert_eq "$RC" 6 "RSA-1024 at security level 2"
             assert_eq "$(status_of "$T/level2.json" security_level)" problem "level 2 line"
@@ -97,7 +84,7 @@ if [ "${1:-}" = --inside ]; then
         assert_contains "$OUT" "no such reader" "--reader in the message"
         ;;
     no-pcscd)
-        make_conf "$T/good.cnf"
+        example_conf "$T/good.cnf"
         doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 2 "doctor without pcscd"
         assert_eq "$(status_of "$T/d.json" pcscd)" problem "pcscd line without pcscd"
@@ -109,7 +96,7 @@ if [ "${1:-}" = --inside ]; then
         assert_eq "$(status_of "$T/d.json" provider_load)" ok "provider load without pcscd"
         ;;
     no-card)
-        make_conf "$T/good.cnf"
+        example_conf "$T/good.cnf"
         doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 2 "doctor without a card"
         assert_eq "$(status_of "$T/d.json" pcscd)" ok "pcscd line without a card"
@@ -119,17 +106,17 @@ if [ "${1:-}" = --inside ]; then
         assert_eq "$(status_of "$T/d.json" certificate)" skipped "certificate without a card"
         ;;
     unknown-card)
-        make_conf "$T/good.cnf"
+        example_conf "$T/good.cnf"
         doctor_json "$T/d.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 3 "doctor with a card that is not a TS-CNS"
         assert_eq "$(status_of "$T/d.json" card)" problem "card line for an unknown card"
         # The ATR is named so the user can report it.
-        atr=$(json_get "$TSCNS_IMAGE_0/image.json" atr | tr -d ' ' | tr a-f A-F)
+        atr=$(image_field "$TSCNS_IMAGE_0" atr | tr -d ' ' | tr a-f A-F)
         assert_contains "$(message_of "$T/d.json" card | tr -d ' ' | tr a-f A-F)" "$atr" \
             "the unknown card's ATR"
         ;;
     provider)
-        make_conf "$T/good.cnf"
+        example_conf "$T/good.cnf"
         # No module where tscns looks for it.
         doctor_json "$T/missing.json" OPENSSL_CONF="$T/good.cnf" \
             TSCNS_PROVIDER="$T/nowhere/tscns.so"
@@ -162,7 +149,7 @@ if [ "${1:-}" = --inside ]; then
         assert_contains "$(message_of "$T/broken.json" provider_load)" "$T/broken.so" \
             "broken module named"
         # The configuration names a module that is not there.
-        make_conf "$T/gone.cnf" "s#^module = .*#module = $T/nowhere/tscns.so#"
+        example_conf "$T/gone.cnf" "s#^module = .*#module = $T/nowhere/tscns.so#"
         doctor_json "$T/gone.json" OPENSSL_CONF="$T/gone.cnf"
         assert_eq "$(status_of "$T/gone.json" openssl_config)" problem \
             "config with a missing module"
@@ -173,11 +160,11 @@ if [ "${1:-}" = --inside ]; then
         doctor_json "$T/empty.json" OPENSSL_CONF="$T/empty.cnf"
         assert_eq "$RC" 6 "doctor with a configuration without providers"
         assert_eq "$(status_of "$T/empty.json" openssl_config)" problem "config without providers"
-        make_conf "$T/inactive.cnf" '/^\[tscns_sect\]/,/^\[/s/^activate = 1$/# activate off/'
+        example_conf "$T/inactive.cnf" '/^\[tscns_sect\]/,/^\[/s/^activate = 1$/# activate off/'
         doctor_json "$T/inactive.json" OPENSSL_CONF="$T/inactive.cnf"
         assert_contains "$(message_of "$T/inactive.json" openssl_config)" "activate = 1" \
             "inactive tscns advice"
-        make_conf "$T/nodefault.cnf" '/^default = default_sect$/d'
+        example_conf "$T/nodefault.cnf" '/^default = default_sect$/d'
         doctor_json "$T/nodefault.json" OPENSSL_CONF="$T/nodefault.cnf"
         assert_eq "$(status_of "$T/nodefault.json" openssl_config)" problem "config without default"
         assert_contains "$(message_of "$T/nodefault.json" openssl_config)" "default" \

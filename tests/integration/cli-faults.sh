@@ -78,7 +78,7 @@ PYEOF
 
 inside_not_tscns() { # what
     local what=$1 atr
-    atr=$(json_get "$TSCNS_IMAGE_0/image.json" atr | tr -d ' ' | tr a-f A-F)
+    atr=$(image_field "$TSCNS_IMAGE_0" atr | tr -d ' ' | tr a-f A-F)
     expect_fail tscns info
     assert_eq "$RC" 3 "exit status for the $what card"
     case "$what" in
@@ -102,7 +102,7 @@ PYEOF
 inside_mixed() {
     # An unknown card in reader 0 and a TS-CNS in reader 1: the TS-CNS is the one used.
     tscns info --json >"$T/info.json"
-    assert_eq "$(json_get "$T/info.json" serial)" "$(json_get "$TSCNS_IMAGE_1/image.json" serial)" \
+    assert_eq "$(json_get "$T/info.json" serial)" "$(image_field "$TSCNS_IMAGE_1" serial)" \
         "the recognised card is chosen"
     assert_eq "$(json_get "$T/info.json" reader)" "$TSCNS_READER_1" "reader of the chosen card"
     expect_fail tscns --reader "$TSCNS_READER_0" info

@@ -63,10 +63,10 @@ PYEOF
 
     # --- human output names the same holder ---
     tscns info >"$T/info.txt"
-    assert_contains "$(cat "$T/info.txt")" "$(json_get "$img/image.json" serial)" "info serial"
-    assert_contains "$(cat "$T/info.txt")" "$(json_get "$img/image.json" personal.codice_fiscale)" \
+    assert_contains "$(cat "$T/info.txt")" "$(image_field "$img" serial)" "info serial"
+    assert_contains "$(cat "$T/info.txt")" "$(image_field "$img" personal.codice_fiscale)" \
         "info codice fiscale"
-    assert_contains "$(cat "$T/info.txt")" "$(json_get "$img/image.json" personal.surname)" \
+    assert_contains "$(cat "$T/info.txt")" "$(image_field "$img" personal.surname)" \
         "info surname"
 
     # --- tscns cert: DER and PEM, to stdout and to a file ---
@@ -93,7 +93,7 @@ sys.stdout.buffer.write(base64.b64decode("".join(lines)))' "$T/opensc.pem" >"$T/
     esac
 
     # --- tscns keyref: PEM armour around base64 of the cns: URI ---
-    want_serial=$(json_get "$img/image.json" serial)
+    want_serial=$(image_field "$img" serial)
     tscns keyref -o "$T/key.pem"
     "$PY" - "$T/key.pem" "cns:serial=$want_serial;type=private" <<'PYEOF'
 import base64, sys

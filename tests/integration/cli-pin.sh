@@ -74,8 +74,8 @@ PYEOF
 if [ "${1:-}" = --inside ]; then
     profile=$2
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
-    pin=$(json_get "$img/image.json" pin)
-    puk=$(json_get "$img/image.json" puk)
+    pin=$(image_field "$img" pin)
+    puk=$(image_field "$img" puk)
     wrong=13579
     [ "$pin" != "$wrong" ] || wrong=24680
     wrong_puk=11223344

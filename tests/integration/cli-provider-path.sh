@@ -11,7 +11,7 @@ if [ "${1:-}" = --inside ]; then
     img=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
     export XDG_STATE_HOME=$T/state
-    json_get "$img/image.json" pin >"$T/pin"
+    image_field "$img" pin >"$T/pin"
     mkdir -p "$T/prefix/bin" "$T/no-modules"
     cp "$BIN/tscns" "$T/prefix/bin/tscns"
     installed=$T/prefix/bin/tscns

@@ -10,15 +10,14 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     profile=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
-    cf=$(json_get "$image/image.json" personal.codice_fiscale)
-    name="$(json_get "$image/image.json" personal.given_name) $(json_get "$image/image.json" personal.surname)"
+    pin=$(image_field "$image" pin)
+    cf=$(image_field "$image" personal.codice_fiscale)
+    name="$(image_field "$image" personal.given_name) $(image_field "$image" personal.surname)"
     level=()
-    [ "$(json_get "$image/image.json" key_bits)" -ge 2048 ] || level=(--seclevel1)
+    [ "$(image_field "$image" key_bits)" -ge 2048 ] || level=(--seclevel1)
     example=https://www.example.it/
     server_cert
     start_portal "$image/ca.pem"

@@ -12,8 +12,8 @@
 
 if [ "${1:-}" = --inside ]; then
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
-    serial=$(json_get "$img/image.json" serial)
-    json_get "$img/image.json" puk >"$T/puk"
+    serial=$(image_field "$img" serial)
+    image_field "$img" puk >"$T/puk"
     tscns-test-mkcert --ca-cert "$img/ca.pem" --ca-key "$img/ca.key" --like "$img/cert.pem" \
         --out "$T/new.pem"
     install() { tscns extend install "$T/new.pem" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes; }

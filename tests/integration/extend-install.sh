@@ -10,8 +10,8 @@ if [ "${1:-}" = --inside ]; then
     profile=$2
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
     export XDG_STATE_HOME=$T/state
-    puk=$(json_get "$img/image.json" puk)
-    serial=$(json_get "$img/image.json" serial)
+    puk=$(image_field "$img" puk)
+    serial=$(image_field "$img" serial)
     printf '%s\n' "$puk" >"$T/puk"
     wrong=11223344
     [ "$puk" != "$wrong" ] || wrong=44332211

@@ -11,9 +11,9 @@ if [ "${1:-}" = --inside ]; then
     profile=$2
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
     export XDG_STATE_HOME=$T/state
-    serial=$(json_get "$img/image.json" serial)
-    json_get "$img/image.json" pin >"$T/pin"
-    json_get "$img/image.json" puk >"$T/puk"
+    serial=$(image_field "$img" serial)
+    image_field "$img" pin >"$T/pin"
+    image_field "$img" puk >"$T/puk"
 
     tscns extend request -o "$T/req.pem" --pin-file "$T/pin" 2>"$T/request.err" ||
         { cat "$T/request.err" >&2; fail "$profile: extend request"; }
@@ -43,50 +43,21 @@ if [ "${1:-}" = --inside ]; then
     want=$(openssl x509 -in "$T/new.pem" -noout -serial | cut -d= -f2)
     assert_contains "$(tscns info)" "$want" "$profile: tscns info"
 
-    cat >"$T/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-ssl_conf = ssl_sect
-[provider_sect]
-default = default_sect
-tscns = tscns_sect
-[default_sect]
-activate = 1
-[tscns_sect]
-module = $TSCNS_BUILD/lib/tscns.so
-pin-source = file:$T/pin
-activate = 1
-[ssl_sect]
-system_default = tls_sect
-[tls_sect]
-CipherString = DEFAULT@SECLEVEL=1
-CNF
+    prov_conf "$T/openssl.cnf" "file:$T/pin"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.pem" \
         -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null
-    port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_server -accept "$port" -www -Verify 1 \
+    port=$(free_port)
+    OPENSSL_CONF=$T/openssl.cnf openssl s_server -accept "$port" -www -Verify 1 \
         -verify_return_error -CAfile "$img/ca.pem" -cert "$T/tls.pem" -key "$T/tls.key" \
         >"$T/s_server.log" 2>&1 &
-    server=$!
-    trap 'rc=$?; kill "$server" 2>/dev/null; (exit "$rc"); _lib_cleanup' EXIT
-    hex=$(printf '%04X' "$port")
-    for _ in $(seq 200); do
-        grep -qE ":$hex [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 && break
-        sleep 0.05 # no event for "listening"; bounded poll of 10 s
-    done
+    _prov_pids+=($!)
+    await_listen "$port" "openssl s_server" "$!" "$T/s_server.log"
     printf 'GET / HTTP/1.0\r\n\r\n' |
-        OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_client -connect "127.0.0.1:$port" -quiet \
+        OPENSSL_CONF=$T/openssl.cnf openssl s_client -connect "127.0.0.1:$port" -quiet \
             -CAfile "$T/tls.pem" -cert "cns:serial=$serial;type=cert" \
             -key "cns:serial=$serial;type=private" >"$T/page.txt" 2>"$T/s_client.err" ||
         { cat "$T/s_client.err" "$T/s_server.log" >&2; fail "$profile: s_client with the card"; }
-    "$PY" -c 'import re,sys
-m = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", open(sys.argv[1]).read(), re.S)
-sys.stdout.write(m[-1] + "\n" if m else "")' "$T/page.txt" >"$T/presented.pem"
-    [ -s "$T/presented.pem" ] || fail "$profile: no client certificate reached the server"
-    assert_eq "$(openssl x509 -in "$T/presented.pem" -noout -fingerprint -sha256)" \
-        "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)" \
-        "$profile: the certificate presented in TLS"
+    presented_cert_is "$T/new.pem" "$T/page.txt" "$profile: TLS"
     note "extend-offline: $profile ok"
     exit 0
 fi

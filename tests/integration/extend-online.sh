@@ -7,21 +7,13 @@
 # Both CMP request kinds are run: cr (the default) and kur.
 . "$(dirname "$0")/lib.sh"
 
-# Start `openssl cmp -port` serving $1; sets CMP_PID and CMP_PORT. vpcd's ports are not
-# involved here, so a connect probe would be harmless, but /proc/net/tcp needs no traffic.
+# Start `openssl cmp -port` serving $1; sets CMP_PID and CMP_PORT.
 start_cmp_server() { # rsp-cert log
-    CMP_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    CMP_PORT=$(free_port)
     openssl cmp -port "$CMP_PORT" -srv_cert "$T/srv.pem" -srv_key "$T/srv.key" \
         -srv_trusted "$img/ca.pem" -rsp_cert "$1" -rsp_capubs "$img/ca.pem" >"$2" 2>&1 &
     CMP_PID=$!
-    local hex i
-    hex=$(printf '%04X' "$CMP_PORT")
-    for i in $(seq 200); do
-        grep -qE ":$hex [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
-        kill -0 "$CMP_PID" 2>/dev/null || { cat "$2" >&2; fail "openssl cmp -port died"; }
-        sleep 0.05 # no event for "listening"; bounded poll of 10 s
-    done
-    fail "openssl cmp -port did not listen"
+    await_listen "$CMP_PORT" "openssl cmp -port" "$CMP_PID" "$2"
 }
 stop_cmp_server() {
     kill "$CMP_PID"
@@ -80,27 +72,11 @@ PYEOF
 
 # A TLS server that requires a client certificate from the test CA and shows it in its page.
 start_tls_server() {
-    TLS_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    TLS_PORT=$(free_port)
     openssl s_server -accept "$TLS_PORT" -www -Verify 1 -verify_return_error \
         -CAfile "$img/ca.pem" -cert "$T/tls.pem" -key "$T/tls.key" >"$T/s_server.log" 2>&1 &
     TLS_PID=$!
-    local hex i
-    hex=$(printf '%04X' "$TLS_PORT")
-    for i in $(seq 200); do
-        grep -qE ":$hex [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
-        sleep 0.05 # bounded poll of 10 s
-    done
-    fail "openssl s_server did not listen"
-}
-
-# The client certificate a TLS server received, from its -www page: compared to $1.
-presented_cert_is() { # expected.pem page what
-    "$PY" -c 'import re,sys
-m = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", open(sys.argv[1]).read(), re.S)
-sys.stdout.write(m[-1] + "\n" if m else "")' "$2" >"$T/presented.pem"
-    [ -s "$T/presented.pem" ] || fail "$3: no client certificate in the server's page"
-    assert_eq "$(openssl x509 -in "$T/presented.pem" -noout -fingerprint -sha256)" \
-        "$(openssl x509 -in "$1" -noout -fingerprint -sha256)" "$3: the presented certificate"
+    await_listen "$TLS_PORT" "openssl s_server" "$TLS_PID" "$T/s_server.log"
 }
 
 if [ "${1:-}" = --inside ]; then
@@ -116,9 +92,9 @@ if [ "${1:-}" = --inside ]; then
     }
     trap stop_servers EXIT
     export XDG_STATE_HOME=$T/state
-    serial=$(json_get "$img/image.json" serial)
-    json_get "$img/image.json" pin >"$T/pin"
-    json_get "$img/image.json" puk >"$T/puk"
+    serial=$(image_field "$img" serial)
+    image_field "$img" pin >"$T/pin"
+    image_field "$img" puk >"$T/puk"
 
     # The CMP server's own certificate (it signs its answers) and the TLS server's, both from
     # the test CA.
@@ -152,29 +128,16 @@ if [ "${1:-}" = --inside ]; then
     # TLS in new processes, through the provider configured in openssl.cnf: openssl takes the
     # certificate and the key from the card by URI; curl 7.88 reads a key file (the provider's
     # key-reference file) and the certificate exported with `tscns cert`.
-    cat >"$T/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-tscns = tscns_sect
-[default_sect]
-activate = 1
-[tscns_sect]
-module = $TSCNS_BUILD/lib/tscns.so
-pin-source = file:$T/pin
-activate = 1
-CNF
+    prov_conf "$T/openssl.cnf" "file:$T/pin"
     tscns keyref -o "$T/card.key"
     start_tls_server
     printf 'GET / HTTP/1.0\r\n\r\n' |
-        OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" openssl s_client -connect "127.0.0.1:$TLS_PORT" -quiet \
+        OPENSSL_CONF=$T/openssl.cnf openssl s_client -connect "127.0.0.1:$TLS_PORT" -quiet \
             -CAfile "$img/ca.pem" -cert "cns:serial=$serial;type=cert" \
             -key "cns:serial=$serial;type=private" >"$T/page1.txt" 2>"$T/s_client.err" ||
         { cat "$T/s_client.err" >&2; fail "openssl s_client with the card"; }
     presented_cert_is "$T/new1.pem" "$T/page1.txt" "openssl s_client"
-    OPENSSL_CONF=$T/openssl.cnf "${SYSPROG[@]}" curl -sS --cacert "$img/ca.pem" --cert "$T/card1.pem" \
+    OPENSSL_CONF=$T/openssl.cnf curl -sS --cacert "$img/ca.pem" --cert "$T/card1.pem" \
         --key "$T/card.key" "https://127.0.0.1:$TLS_PORT/" >"$T/page2.txt" ||
         fail "curl with the card"
     presented_cert_is "$T/new1.pem" "$T/page2.txt" "curl"

@@ -9,7 +9,7 @@
 if [ "${1:-}" = --inside ]; then
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
     export XDG_STATE_HOME=$T/state
-    json_get "$img/image.json" puk >"$T/puk"
+    image_field "$img" puk >"$T/puk"
     mk() { tscns-test-mkcert --ca-cert "$img/ca.pem" --ca-key "$img/ca.key" --like "$img/cert.pem" "$@"; }
     untouched() { # what
         assert_eq "$(apdu_count "$log" UPDATE_BINARY)" 0 "$1: UPDATE BINARY sent"

@@ -11,8 +11,8 @@ if [ "${1:-}" = --inside ]; then
     profile=$2
     img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
     export XDG_STATE_HOME=$T/state
-    json_get "$img/image.json" pin >"$T/pin"
-    json_get "$img/image.json" puk >"$T/puk"
+    image_field "$img" pin >"$T/pin"
+    image_field "$img" puk >"$T/puk"
     tscns-test-mkcert --ca-cert "$img/ca.pem" --ca-key "$img/ca.key" --like "$img/cert.pem" \
         --out "$T/new.pem"
     old_fp=$(openssl x509 -in "$img/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 |
@@ -21,20 +21,7 @@ if [ "${1:-}" = --inside ]; then
         tr -d : | tr 'A-F' 'a-f')
     [ "$old_fp" != "$new_fp" ] || fail "$profile: the renewed certificate equals the old one"
 
-    cat >"$T/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-tscns = tscns_sect
-[default_sect]
-activate = 1
-[tscns_sect]
-module = $TSCNS_BUILD/lib/tscns.so
-pin-source = file:$T/pin
-activate = 1
-CNF
+    prov_conf "$T/openssl.cnf" "file:$T/pin"
     mkfifo "$T/go"
     # Read-write: opening does not wait for the program, whatever happens to it.
     exec 3<>"$T/go"

@@ -11,7 +11,7 @@ if [ "${1:-}" = --inside ]; then
     before=$(date +%s)
     tscns extend status --json >"$T/status.json"
     after=$(date +%s)
-    assert_eq "$(json_get "$T/status.json" serial)" "$(json_get "$img/image.json" serial)" \
+    assert_eq "$(json_get "$T/status.json" serial)" "$(image_field "$img" serial)" \
         "$profile: serial"
     assert_eq "$(json_get "$T/status.json" family)" "$profile" "$profile: family"
     bits=$(openssl x509 -in "$img/cert.pem" -noout -text | sed -n 's/.*Public-Key: (\([0-9]*\) bit)/\1/p')
@@ -50,7 +50,7 @@ if [ "${1:-}" = --inside ]; then
         assert_contains "$text" "Renewal possible:  yes" "$profile: text verdict"
     fi
     # The global options work before the subcommand as after it, as for every tscns command.
-    serial=$(json_get "$img/image.json" serial)
+    serial=$(image_field "$img" serial)
     tscns extend --reader "$TSCNS_READER_0" --serial "$serial" status --json >"$T/global.json"
     assert_eq "$(json_get "$T/global.json" serial)" "$serial" "$profile: --reader before status"
     expect_fail tscns extend --reader "no such reader" status

@@ -8,14 +8,13 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     profile=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
-    serial=$(json_get "$image/image.json" serial)
-    cf=$(json_get "$image/image.json" personal.codice_fiscale)
-    name="$(json_get "$image/image.json" personal.given_name) $(json_get "$image/image.json" personal.surname)"
+    pin=$(image_field "$image" pin)
+    serial=$(image_field "$image" serial)
+    cf=$(image_field "$image" personal.codice_fiscale)
+    name="$(image_field "$image" personal.given_name) $(image_field "$image" personal.surname)"
     server_cert
     start_portal "$image/ca.pem"
     url=https://127.0.0.1:$PORTAL_PORT/
@@ -65,14 +64,13 @@ PYEOF
     assert_eq "$(json_get "$T/answer.json" tls_version)" TLSv1.3 "python: TLS version"
 
     note "$profile: Python with pin-source, key reference naming the reader (percent-encoded)"
-    reader_pct=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
-        "$TSCNS_READER_0")
+    reader_pct=$(uri_quote "$TSCNS_READER_0")
     keyref "$T/reader-key.pem" "cns:reader=$reader_pct;serial=$serial;type=private"
     OPENSSL_CONF=$T/pinfile.cnf "$PY" "$T/fetch.py" "$image/cert.pem" "$T/reader-key.pem" \
         "$url" "$T/server.pem" >"$T/answer.json" 2>"$T/err" || fail "python: $(cat "$T/err")"
     assert_eq "$(json_get "$T/answer.json" codice_fiscale)" "$cf" "python pin-source: CF"
 
-    if [ "$(json_get "$image/image.json" key_bits)" -lt 2048 ]; then
+    if [ "$(image_field "$image" key_bits)" -lt 2048 ]; then
         # examples/README.md and provider/README.md quote these messages and give these ways
         # out; the refusal is libssl's, before the provider is asked for the key.
         note "$profile: RSA-1024 at Debian's default security level: curl says ee key too small"
@@ -108,8 +106,4 @@ PYEOF
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-mkimage st2021 "$T/st2021" --ca "$T/athena"
-for profile in athena st2021; do
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021

@@ -7,7 +7,6 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     case=$2
 
     # REASON WHAT [URI [ONCE [DATA]]]: ONCE is a phrase the message says only once; DATA is
@@ -39,8 +38,7 @@ if [ "${1:-}" = --inside ]; then
     empty-reader)
         note "an empty reader"
         sign_fails "no card in reader" "with an empty reader" cns:type=private "no card"
-        reader_pct=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
-            "$TSCNS_READER_0")
+        reader_pct=$(uri_quote "$TSCNS_READER_0")
         sign_fails "no card in reader" "naming the empty reader" \
             "cns:reader=$reader_pct;type=private" "no card" "reader $TSCNS_READER_0"
         sign_fails "no card in reader" "naming a serial" \
@@ -60,7 +58,7 @@ if [ "${1:-}" = --inside ]; then
             "the card's signature does not verify with its certificate's public key"
         ;;
     clean-queue)
-        pin=$(json_get "$TSCNS_IMAGE_0/image.json" pin)
+        pin=$(image_field "$TSCNS_IMAGE_0" pin)
         tscns keyref -o "$T/key.pem"
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/sw.pem" 2>/dev/null
         for order in "" --tscns-first; do

@@ -12,11 +12,10 @@ WRONG=11111111
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
-    cf=$(json_get "$image/image.json" personal.codice_fiscale)
+    pin=$(image_field "$image" pin)
+    cf=$(image_field "$image" personal.codice_fiscale)
     tscns keyref -o "$T/key.pem"
     openssl x509 -in "$image/cert.pem" -pubkey -noout >"$T/card-pub.pem"
     prov_conf "$T/plain.cnf" ""

@@ -8,9 +8,8 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     log=$TSCNS_LOG_0
-    pin=$(json_get "$TSCNS_IMAGE_0/image.json" pin)
+    pin=$(image_field "$TSCNS_IMAGE_0" pin)
     echo "to be signed" >"$T/msg"
 
     printf '%s\n' "$pin" >"$T/open.pin"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PIN discipline of the provider (CARD.md section 5), counted in the card's APDU log:
+# PIN discipline of the provider (docs/card.md, section 5), counted in the card's APDU log:
 # a wrong PIN fails the handshake with the tries left and exactly one VERIFY; a rejected
 # configured PIN is never sent again in the process; the configured PIN is not tried when the
 # card has one try left; a blocked PIN says how to unblock it.
@@ -9,11 +9,10 @@ WRONG=11111111
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     step=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
+    pin=$(image_field "$image" pin)
     server_cert
     printf 'GET / HTTP/1.0\r\n\r\n' >"$T/req"
 

@@ -10,11 +10,10 @@ PKCS11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     profile=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
+    pin=$(image_field "$image" pin)
     key="cns:type=private"
     prov=(-provider default -provider tscns)
     openssl x509 -in "$image/cert.pem" -pubkey -noout >"$T/pub.pem"
@@ -109,8 +108,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-mkimage st2021 "$T/st2021" --ca "$T/athena"
-for profile in athena st2021; do
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021

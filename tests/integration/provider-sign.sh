@@ -6,9 +6,8 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     log=$TSCNS_LOG_0
-    pin=$(json_get "$TSCNS_IMAGE_0/image.json" pin)
+    pin=$(image_field "$TSCNS_IMAGE_0" pin)
     case $2 in
     properties)
         note "PROPERTIES and MGF1_PROPERTIES: provider=nosuch fails, provider=default signs"

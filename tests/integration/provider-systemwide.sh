@@ -8,16 +8,13 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
+    pin=$(image_field "$image" pin)
     server_cert
     printf '%s\n' "$pin" >"$T/pin"
     # The shipped example, pointing at this build and with its pin-source line enabled.
-    sed -e "s#^module = .*#module = $PROVIDER_MODULE#" \
-        -e "s#^\# pin-source = file:.*#pin-source = file:$T/pin#" \
-        "$TSCNS_SRC/examples/openssl.cnf" >"$T/openssl.cnf"
+    example_conf "$T/openssl.cnf" "s#^\# pin-source = file:.*#pin-source = file:$T/pin#"
     grep -q "^pin-source = file:$T/pin" "$T/openssl.cnf" || fail "examples/openssl.cnf changed shape"
     mark_log "$log"
     export OPENSSL_CONF=$T/openssl.cnf

@@ -7,11 +7,10 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     profile=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
+    pin=$(image_field "$image" pin)
     server_cert
     start_portal "$image/ca.pem"
     prov_conf "$T/openssl.cnf" env:TSCNS_TEST_PIN
@@ -55,8 +54,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-for profile in athena st2021 idemia2021; do
-    [ -d "$T/$profile" ] || mkimage "$profile" "$T/$profile" --ca "$T/athena"
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021 idemia2021

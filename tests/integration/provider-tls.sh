@@ -8,13 +8,12 @@ set -euo pipefail
 
 if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
-    . "$TSCNS_SRC/provider/tests/helpers.sh"
     profile=$2
     image=$TSCNS_IMAGE_0
     log=$TSCNS_LOG_0
-    pin=$(json_get "$image/image.json" pin)
-    serial=$(json_get "$image/image.json" serial)
-    cf=$(json_get "$image/image.json" personal.codice_fiscale)
+    pin=$(image_field "$image" pin)
+    serial=$(image_field "$image" serial)
+    cf=$(image_field "$image" personal.codice_fiscale)
     server_cert
 
     # The server names the client signature algorithms it accepts, and its -www page says which
@@ -74,8 +73,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-for profile in athena st2021 idemia2021; do
-    [ -d "$T/$profile" ] || mkimage "$profile" "$T/$profile" --ca "$T/athena"
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena st2021 idemia2021

@@ -13,8 +13,8 @@ if [ "${1:-}" = --inside ]; then
     profile=$2
     image=$TSCNS_IMAGE_0
     reader=$TSCNS_READER_0
-    pin=$(json_get "$image/image.json" pin)
-    serial=$(json_get "$image/image.json" serial)
+    pin=$(image_field "$image" pin)
+    serial=$(image_field "$image" serial)
 
     note "$profile: OpenSC recognises an Italian CNS"
     assert_contains "$(opensc-tool --reader "$reader" -n)" "CNS card" "opensc-tool -n"
@@ -23,7 +23,7 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$dump" "Serial number  : $serial" "serial in pkcs15-tool --dump"
     assert_contains "$dump" "Path           : 3f0011001101" "certificate path"
     # OpenSC names the token from EF_DatiPersonali: a check of that file's format
-    holder="$(json_get "$image/image.json" personal.given_name) $(json_get "$image/image.json" personal.surname)"
+    holder="$(image_field "$image" personal.given_name) $(image_field "$image" personal.surname)"
     assert_contains "$dump" "PKCS#15 Card [$holder]" "holder name parsed by OpenSC"
 
     note "$profile: the certificate OpenSC reads is the image's"
@@ -42,18 +42,18 @@ if [ "${1:-}" = --inside ]; then
     set -e
     if [ "$profile" = st2021 ]; then
         # OpenSC 0.23 sends the 257-byte PSO DECIPHER of a 2048-bit key with command chaining;
-        # ST 2021 refuses chaining with 6E00 (CARD.md sections 2 and 7: the bug users hit).
+        # ST 2021 refuses chaining with 6E00 (docs/card.md, sections 2 and 7: the bug users hit).
         # The card must behave like the real one here, so the signature fails ...
         [ "$rc" -ne 0 ] || fail "OpenSC 0.23 signed on st2021 although the card refuses chaining"
         grep -q ' PSO_DECIPHER 102A8086.* -> 6E00 ' "$TSCNS_LOG_0" ||
             fail "no chained PSO DECIPHER answered 6E00 in the card log"
         # ... and the same operation as one extended APDU succeeds: PKCS#1 v1.5 block built
         # here, raw RSA on the card, the result checked by openssl as a SHA-256 signature.
-        digest=$(openssl dgst -sha256 -binary "$T/msg" | od -An -tx1 | tr -d ' \n')
+        digest=$(openssl dgst -sha256 -binary "$T/msg" | to_hex)
         info=3031300d060960864801650304020105000420$digest
         ff=$(printf 'ff%.0s' $(seq $((256 - 3 - ${#info} / 2))))
         block=0001${ff}00$info
-        pin_block=$(printf '%s' "$pin" | od -An -tx1 | tr -d ' \n')
+        pin_block=$(printf '%s' "$pin" | to_hex)
         while [ ${#pin_block} -lt 16 ]; do pin_block=${pin_block}FF; done
         out=$(tscns-vcard-apdu --reader "$reader" "0020009008$pin_block" 0022F30300 \
             0022F1B803830101 "002A808600010100${block}0000")
@@ -76,9 +76,4 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
-mkimage athena "$T/athena"
-for profile in athena oberthur cardos st2021; do
-    [ -d "$T/$profile" ] ||
-        mkimage "$profile" "$T/$profile" --ca "$T/athena" --surname VERDI --given-name GIUSEPPE
-    sandbox --card "$profile:$T/$profile" -- bash "$0" --inside "$profile"
-done
+each_profile athena oberthur cardos st2021 -- --surname VERDI --given-name GIUSEPPE

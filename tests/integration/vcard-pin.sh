@@ -9,8 +9,8 @@ if [ "${1:-}" = --inside ]; then
     . "$(dirname "$0")/lib.sh"
     reader=$TSCNS_READER_0
     image=$TSCNS_IMAGE_0
-    pin_hex=$(printf '%s' "$(json_get "$image/image.json" pin)" | od -An -tx1 | tr -d ' \n')
-    puk_hex=$(printf '%s' "$(json_get "$image/image.json" puk)" | od -An -tx1 | tr -d ' \n')
+    pin_hex=$(printf '%s' "$(image_field "$image" pin)" | to_hex)
+    puk_hex=$(printf '%s' "$(image_field "$image" puk)" | to_hex)
     pad() { # hex of 5-8 digits -> 8 bytes padded with FF
         local h=$1
         while [ ${#h} -lt 16 ]; do h=${h}FF; done
