@@ -128,7 +128,7 @@ each_profile() {
 # The files are read directly: cert.der and cert.pem (the certificate), ca.pem and ca.key (its
 # test CA), ef_cert.bin (the certificate file at its full capacity); tests/vcard/vcard.h
 # lists the ones the card engine reads.
-image_field() { image_field "$1" "$2"; }
+image_field() { json_get "$1/image.json" "$2"; }
 
 # Standard input as lowercase hex without separators (APDU data): ... | to_hex
 to_hex() { od -An -tx1 | tr -d ' \n'; }
