@@ -20,7 +20,10 @@
 #include "provider.h"
 
 #define TSP_NAME "tscns: TS-CNS smart card provider"
-#define TSP_VERSION "0.1.0"
+/* Set by provider/CMakeLists.txt from project(VERSION), the one place the version is written. */
+#ifndef TSP_VERSION
+#define TSP_VERSION "unknown"
+#endif
 
 static OSSL_FUNC_provider_teardown_fn prov_teardown;
 static OSSL_FUNC_provider_gettable_params_fn prov_gettable_params;
