@@ -60,4 +60,7 @@ void doctor_check_pin_source(struct doctor *d);
 /** For an RSA-1024 card key: the TLS security level programs will run at (after the config). */
 void doctor_check_security_level(struct doctor *d);
 
+/** For an RSA-1024 card key: the level the Python on PATH runs TLS at (it may set its own). */
+void doctor_check_python_level(struct doctor *d);
+
 #endif

@@ -41,6 +41,10 @@ if [ "${1:-}" = --inside ]; then
         img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
         bits=$(image_field "$img" key_bits)
         example_conf "$T/good.cnf"
+        # The python3 doctor asks for its TLS level: Debian's, which keeps the configuration's.
+        mkdir "$T/py"
+        ln -s "$PY" "$T/py/python3"
+        export PATH=$T/py:$PATH
         doctor_json "$T/good.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 0 \
             "doctor on a good setup ($(cat "$T/good.json" "$T/good.json.err"))"
@@ -73,12 +77,28 @@ if [ "${1:-}" = --inside ]; then
                 "level 2 advice"
             assert_contains "$(message_of "$T/level2.json" security_level)" \
                 "tscns setup --seclevel1" "level 2 fix"
+            # Python follows the configuration: level 1 is fine, level 2 is not.
+            assert_eq "$(status_of "$T/good.json" python_tls)" ok "python3 at level 1"
+            assert_eq "$(status_of "$T/level2.json" python_tls)" note "python3 at level 2"
+            assert_contains "$(message_of "$T/level2.json" python_tls)" \
+                'ctx.set_ciphers("DEFAULT:@SECLEVEL=1")' "python3 at level 2: the fix"
+            # A Python that sets level 2 itself (pyenv's does) whatever the configuration says.
+            printf '#!/bin/sh\necho 2\n' >"$T/py2"
+            chmod +x "$T/py2"
+            ln -sf "$T/py2" "$T/py/python3"
+            doctor_json "$T/py2.json" OPENSSL_CONF="$T/good.cnf"
+            assert_eq "$RC" 0 "a Python of its own level is a note, not a problem"
+            assert_eq "$(status_of "$T/py2.json" python_tls)" note "python3 at its own level 2"
+            ln -sf "$PY" "$T/py/python3"
         else
             has_check "$T/good.json" security_level && fail "a security-level line for RSA-$bits"
+            has_check "$T/good.json" python_tls && fail "a python_tls line for RSA-$bits"
         fi
         # Human output: one line per check, the same verdicts.
         OPENSSL_CONF=$T/good.cnf tscns doctor >"$T/good.txt"
-        assert_eq "$(grep -c '^ok ' "$T/good.txt")" 8 "ok lines in the text output"
+        oks=8
+        [ "$bits" -gt 1024 ] || oks=9
+        assert_eq "$(grep -c '^ok ' "$T/good.txt")" $oks "ok lines in the text output"
         assert_contains "$(tail -n 1 "$T/good.txt")" "No problem found" "text verdict"
         # Never a PIN: no VERIFY, CHANGE or UNBLOCK reached the card.
         assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"
