@@ -177,6 +177,12 @@ pcscd.socket\`); SCardEstablishContext returned 0x8010001D" "$want"
             expect_err "$want"
         done
 
+        note "an unknown log value: said once at load, then log = auto (nothing without a terminal)"
+        prov_conf "$T/loud.cnf" "" "log = loud"
+        client curl "$T/loud.cnf" "$wrong"
+        expect_err "tscns: log = loud is not auto, stderr, syslog or none; using auto" \
+            "$curl_key_error"
+
         note "a bad cns: URI is reported as such, not as a file that does not exist"
         for uri in "cns:serial=123" "cns:type=key" "cns:foo=bar"; do
             for cmd in "storeutl $uri" "pkey -in $uri" \
