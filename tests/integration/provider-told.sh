@@ -126,6 +126,32 @@ PYEOF
             "the count in curl's own message"
         tscns pin verify --pin-file "$T/pin" >/dev/null
 
+        note "the configured PIN, rejected, is not sent again: Python's second handshake says why"
+        cat >"$T/twice.py" <<'PYEOF'
+import ssl, sys, urllib.request
+cert, key, url, cafile = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=cafile)
+ctx.set_ciphers("DEFAULT:@SECLEVEL=1")
+ctx.load_cert_chain(cert, key)
+for attempt in (1, 2):
+    try:
+        urllib.request.urlopen(url, context=ctx).read()
+    except Exception as e:
+        print(e, file=sys.stderr)
+PYEOF
+        prov_conf "$T/ps-stderr.cnf" "file:$T/wrong-pin" "log = stderr"
+        mark_log "$log"
+        OPENSSL_CONF=$T/ps-stderr.cnf timeout 30 "$PY" "$T/twice.py" "$image/cert.pem" \
+            "$T/key.pem" "$url" "$T/server.pem" 2>"$T/err" || fail "twice.py: $(cat "$T/err")"
+        sed 's/^/     | /' "$T/err" >&2
+        assert_eq "$(sed -n 1p "$T/err")" "$told_wrong (2 tries left; the card blocks at 0)" \
+            "first handshake"
+        assert_contains "$(sed -n 3p "$T/err")" "tscns: PIN not sent to the card" \
+            "second handshake: why the PIN was not sent"
+        assert_eq "$(grep -c '^tscns:' "$T/err")" 2 "lines from the provider"
+        assert_eq "$(new_count "$log" VERIFY)" 1 "VERIFY for two handshakes"
+        tscns pin verify --pin-file "$T/pin" >/dev/null
+
         note "a blocked PIN: how to unblock"
         for _ in 1 2 3; do
             tscns pin verify --pin-file "$T/wrong-pin" >/dev/null 2>&1 && fail "wrong PIN accepted"
