@@ -69,6 +69,8 @@ PYEOF
         set -e
         assert_eq "$RC" "$2" "status on a terminal of: $1"
         tr -d '\r' <"$T/tty" >"$T/err"
+        note "on a terminal:"
+        sed 's/^/     | /' "$T/err" >&2
         if grep -q -- "$wrong" "$T/err"; then fail "the PIN on the terminal"; fi
     }
     curl_key_error="curl: (58) unable to set private key file: '$T/key.pem' type PEM"
