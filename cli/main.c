@@ -31,7 +31,8 @@ static const char exit_codes_help[] =
     "  3  the card is not supported (unknown, contactless) or answered with an error\n"
     "  4  wrong PIN or PUK (the message says how many tries are left)\n"
     "  5  PIN or PUK blocked\n"
-    "  6  a file could not be read or written, standard output included\n"
+    "  6  a file could not be read or written, standard output included, or the OpenSSL\n"
+    "     configuration activates providers without default\n"
     "  7  internal error (out of memory, a bug)\n";
 
 static int print_help(void)

@@ -21,6 +21,9 @@ enum tsp_reason {
     TSP_R_CONTACTLESS,
     TSP_R_CARD_ERROR,
     TSP_R_WRONG_PIN,
+    /* Programs that print only the reason string (curl) show the count with these two. */
+    TSP_R_WRONG_PIN_2_LEFT,
+    TSP_R_WRONG_PIN_1_LEFT,
     TSP_R_PIN_BLOCKED,
     TSP_R_PIN_NOT_SENT,
     TSP_R_NO_PIN,

@@ -17,6 +17,7 @@
 
 #include "card_cache.h"
 #include "errors.h"
+#include "log.h"
 #include "provider.h"
 
 #define TSP_NAME "tscns: TS-CNS smart card provider"
@@ -177,20 +178,24 @@ static int set_option(char **slot, const char *value)
     return (*slot = OPENSSL_strdup(value)) != NULL;
 }
 
-/* The provider section of openssl.cnf: reader, serial, pin-source, debug. */
+/* The provider section of openssl.cnf: reader, serial, pin-source, debug, log. */
 static int read_config(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
 {
-    const char *reader = NULL, *serial = NULL, *pin_source = NULL, *debug = NULL;
-    OSSL_PARAM params[5];
+    const char *reader = NULL, *serial = NULL, *pin_source = NULL, *debug = NULL, *log = NULL;
+    OSSL_PARAM params[6];
 
     params[0] = OSSL_PARAM_construct_utf8_ptr("reader", (char **)&reader, 0);
     params[1] = OSSL_PARAM_construct_utf8_ptr("serial", (char **)&serial, 0);
     params[2] = OSSL_PARAM_construct_utf8_ptr("pin-source", (char **)&pin_source, 0);
     params[3] = OSSL_PARAM_construct_utf8_ptr("debug", (char **)&debug, 0);
-    params[4] = OSSL_PARAM_construct_end();
+    params[4] = OSSL_PARAM_construct_utf8_ptr("log", (char **)&log, 0);
+    params[5] = OSSL_PARAM_construct_end();
     if (get_params != NULL && !get_params(prov->handle, params))
         return 0;
     prov->debug = debug != NULL && (strcmp(debug, "1") == 0 || strcmp(debug, "yes") == 0);
+    /* A typo must not stop every OpenSSL program from starting: say it and use auto. */
+    if (!tsp_log_set(prov, log))
+        fprintf(stderr, "tscns: log = %s is not auto, stderr, syslog or none; using auto\n", log);
     return set_option(&prov->reader, reader) && set_option(&prov->serial, serial) &&
            set_option(&prov->pin_source, pin_source);
 }

@@ -11,6 +11,9 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/types.h>
 
+/* Where failures are told to the person (log.h); `log` in the provider section. */
+enum tsp_log_target { TSP_LOG_AUTO, TSP_LOG_STDERR, TSP_LOG_SYSLOG, TSP_LOG_NONE };
+
 typedef struct tsp_prov {
     const OSSL_CORE_HANDLE *handle;
     /* The core's dispatch table, valid while the provider lives: the software context needs it. */
@@ -26,6 +29,7 @@ typedef struct tsp_prov {
     char *serial;
     char *pin_source;
     int debug;
+    enum tsp_log_target log;
     /*
      * A library context of our own with only the default provider, for the software parts
      * (certificate parsing, digests, PSS). Using the caller's context from inside a provider

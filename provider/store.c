@@ -32,6 +32,8 @@ typedef struct storectx {
     tsp_uri uri;
     int expect; /* OSSL_STORE_INFO_* or 0 */
     enum step step;
+    char *bad_uri;       /* a URI that does not parse, reported by the first load */
+    const char *bad_why; /* static, from tsp_uri_parse */
 } storectx;
 
 static void *store_open(void *provctx, const char *uri)
@@ -42,11 +44,18 @@ static void *store_open(void *provctx, const char *uri)
     if (s == NULL)
         return NULL;
     s->prov = provctx;
-    if (!tsp_uri_parse(uri, &s->uri, &why)) {
-        tsp_raise(s->prov, TSP_R_BAD_URI, "%s: %s", uri, why);
+    if (tsp_uri_parse(uri, &s->uri, &why))
+        return s;
+    /*
+     * Refusing the open would bury the reason: OpenSSL 3.0's OSSL_STORE_open_ex() has tried
+     * the URI as a file first, and keeps that loader's "unregistered scheme" and "stat(cns:...)"
+     * errors ahead of ours. An open that succeeds drops them; the first load says what is wrong.
+     */
+    if ((s->bad_uri = OPENSSL_strdup(uri)) == NULL) {
         OPENSSL_free(s);
         return NULL;
     }
+    s->bad_why = why;
     return s;
 }
 
@@ -165,6 +174,12 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cb
     enum step step;
     int ok;
 
+    if (s->bad_uri != NULL) {
+        if (s->step != STEP_DONE)
+            tsp_raise(s->prov, TSP_R_BAD_URI, "%s: %s", s->bad_uri, s->bad_why);
+        s->step = STEP_DONE;
+        return 0;
+    }
     skip_unwanted(s);
     if ((step = s->step) == STEP_DONE)
         return 0;
@@ -197,6 +212,8 @@ static int store_eof(void *loaderctx)
 {
     storectx *s = loaderctx;
 
+    if (s->bad_uri != NULL)
+        return s->step == STEP_DONE;
     skip_unwanted(s);
     return s->step == STEP_DONE;
 }
@@ -206,6 +223,7 @@ static int store_close(void *loaderctx)
     storectx *s = loaderctx;
 
     tsp_uri_clear(&s->uri);
+    OPENSSL_free(s->bad_uri);
     OPENSSL_free(s);
     return 1;
 }

@@ -1,12 +1,46 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
+#include <openssl/provider.h>
 
 #include "cli.h"
 
+/*
+ * An OpenSSL configuration that activates providers but not `default` leaves this process
+ * without OpenSSL's random generator and digests; cardio can only call that out of memory.
+ * (Without a configuration OpenSSL loads default by itself, and this says it is available.)
+ */
+static int default_provider_missing(tscns_err err)
+{
+    return err == TSCNS_E_NOMEM && !OSSL_PROVIDER_available(NULL, "default");
+}
+
+static const char *default_missing_text(char *buf, size_t size)
+{
+    const char *env = getenv("OPENSSL_CONF");
+    char *file = env != NULL && *env != '\0' ? NULL : CONF_get1_default_config_file();
+
+    snprintf(buf, size,
+             "OpenSSL's default provider is not active: the OpenSSL configuration %s activates "
+             "providers without `default`; list `default = default_sect` before tscns in its "
+             "providers section, with `activate = 1` in [default_sect] (`tscns doctor` checks "
+             "the configuration)",
+             file != NULL  ? file
+             : env != NULL ? env
+                           : "in effect");
+    OPENSSL_free(file);
+    return buf;
+}
+
 int cli_exit_code(tscns_err err)
 {
+    if (default_provider_missing(err))
+        return CLI_FILE_ERROR;
     switch (err) {
     case TSCNS_OK:
         return CLI_OK;
@@ -69,6 +103,8 @@ const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card
     const char *msg = tscns_strerror(err);
     const char *detail = NULL;
 
+    if (default_provider_missing(err))
+        return default_missing_text(buf, size);
     if (card != NULL)
         detail = tscns_card_detail(card);
     if ((detail == NULL || *detail == '\0') && ctx != NULL)

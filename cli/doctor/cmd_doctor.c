@@ -17,7 +17,9 @@ static const char help[] =
     "and its family, its certificate, the tscns provider module ($TSCNS_PROVIDER, else\n"
     "OpenSSL's modules directory, else <bindir>/../lib/tscns.so) and whether OpenSSL loads\n"
     "it, the OpenSSL configuration in effect ($OPENSSL_CONF, or OpenSSL's default)\n"
-    "activating tscns and default, and for an RSA-1024 card the TLS security level.\n"
+    "activating default and then tscns, its pin-source (readable, a PIN of 5 to 8 digits;\n"
+    "never printed), and for an RSA-1024 card the TLS security level, of OpenSSL and of\n"
+    "the python3 on PATH. Each problem line names its fix.\n"
     "Reads the card without a PIN; never sends one.\n"
     "Exit status: 0 if nothing is wrong, else that of the first problem (2: PC/SC, reader or\n"
     "card; 3: card not supported; 6: provider module or OpenSSL configuration).\n\n"
@@ -111,7 +113,9 @@ int cmd_doctor(const struct cli_global *global, int argc, char **argv)
     doctor_check_card(&d, &g);
     doctor_check_provider(&d);
     doctor_check_config(&d);
+    doctor_check_pin_source(&d);
     doctor_check_security_level(&d);
+    doctor_check_python_level(&d);
 
     for (size_t i = 0; i < d.count; i++) {
         if (d.lines[i].status != DOCTOR_PROBLEM)

@@ -30,6 +30,8 @@ struct doctor {
     size_t count;
     int key_bits;          /* of the card's certificate; 0 if unknown */
     char config_path[512]; /* the OpenSSL configuration in effect, once checked */
+    char pin_source[512];  /* pin-source of the configuration's tscns section; "" if none */
+    int tscns_configured;  /* the configuration activates tscns (pin_source is meaningful) */
 };
 
 /** Add a finding; @p exit_code is the command's status if this is its first problem. */
@@ -52,7 +54,13 @@ void doctor_check_provider(struct doctor *d);
 /** The OpenSSL configuration in effect: does it activate tscns (and default beside it)? */
 void doctor_check_config(struct doctor *d);
 
+/** The configured pin-source: readable and a well-formed PIN, never printed nor sent. */
+void doctor_check_pin_source(struct doctor *d);
+
 /** For an RSA-1024 card key: the TLS security level programs will run at (after the config). */
 void doctor_check_security_level(struct doctor *d);
+
+/** For an RSA-1024 card key: the level the Python on PATH runs TLS at (it may set its own). */
+void doctor_check_python_level(struct doctor *d);
 
 #endif

@@ -46,6 +46,7 @@ struct provider_entry {
     const char *module; /* NULL: found by name in the modules directory */
     int listed;
     int active;
+    int position; /* in the providers section: OpenSSL activates them in this order */
 };
 
 static void find_provider(const CONF *conf, STACK_OF(CONF_VALUE) * list, const char *want,
@@ -63,6 +64,7 @@ static void find_provider(const CONF *conf, STACK_OF(CONF_VALUE) * list, const c
         if (!named && !(module_file != NULL && base != NULL && strcmp(base, module_file) == 0))
             continue;
         out->listed = 1;
+        out->position = i;
         out->section = v->value;
         out->module = module;
         out->active = conf_true(conf_value(conf, v->value, "activate"));
@@ -122,12 +124,27 @@ static void judge_config(struct doctor *d, const char *path, const CONF *conf)
         doctor_add(d, "openssl_config", DOCTOR_PROBLEM, CLI_FILE_ERROR,
                    "%s activates tscns but not default: OpenSSL then stops loading default by "
                    "itself and programs lose their ordinary algorithms; add `default = "
-                   "default_sect` first in [%s] and `activate = 1` in [default_sect]",
+                   "default_sect` first in [%s] and `activate = 1` in [default_sect], or run "
+                   "`tscns setup`",
                    path, providers);
         return;
     }
-    doctor_add(d, "openssl_config", DOCTOR_OK, CLI_OK, "%s activates tscns (%s) and default", path,
-               module);
+    if (deflt.position > tscns.position) {
+        doctor_add(d, "openssl_config", DOCTOR_PROBLEM, CLI_FILE_ERROR,
+                   "%s lists tscns before default in [%s]: OpenSSL gives RSA key generation to "
+                   "the first RSA provider, so `openssl genrsa` and `openssl req -newkey` fail "
+                   "(\"operation not supported for this keytype\"); move `default = %s` above "
+                   "the tscns line, or run `tscns setup`",
+                   path, providers, deflt.section);
+        return;
+    }
+    d->tscns_configured = 1;
+    snprintf(d->pin_source, sizeof(d->pin_source), "%s",
+             conf_value(conf, tscns.section, "pin-source") != NULL
+                 ? conf_value(conf, tscns.section, "pin-source")
+                 : "");
+    doctor_add(d, "openssl_config", DOCTOR_OK, CLI_OK, "%s activates default, then tscns (%s)",
+               path, module);
 }
 
 void doctor_check_config(struct doctor *d)
@@ -179,9 +196,10 @@ void doctor_check_security_level(struct doctor *d)
     else if (level >= 2)
         doctor_add(d, "security_level", DOCTOR_PROBLEM, CLI_FILE_ERROR,
                    "the card's key is RSA-%d and OpenSSL runs TLS at security level %d (Debian "
-                   "12's default), which refuses keys under 2048 bits (\"ee key too small\"): "
-                   "set `CipherString = DEFAULT@SECLEVEL=1` in the [system_default_sect] of "
-                   "%s, " DOCTOR_EXAMPLE,
+                   "12's default), which refuses keys under 2048 bits (\"ee key too small\" "
+                   "from curl, Python and s_client): run `tscns setup --seclevel1`, or set "
+                   "`CipherString = DEFAULT@SECLEVEL=1` in the [system_default_sect] of %s; "
+                   "Python also needs ctx.set_ciphers(\"DEFAULT:@SECLEVEL=1\")",
                    d->key_bits, level, d->config_path);
     else
         doctor_add(d, "security_level", DOCTOR_NOTE, CLI_OK,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tscns doctor: a good setup (every line ok, the RSA-1024 note, no PIN sent), and the setups a
 # user gets wrong: no pcscd, a reader without a card, the provider module missing or not a
-# provider, an OpenSSL configuration that does not activate tscns or drops default, an RSA-1024
-# card at security level 2. Expected values come from the card image and from openssl itself.
+# provider, an OpenSSL configuration that does not activate tscns, drops default or lists tscns
+# before default, a pin-source that cannot be read or holds no PIN, an RSA-1024 card at security
+# level 2. Each problem line names its fix. Expected values come from the card image and from
+# openssl itself (genrsa fails where doctor says it will).
 . "$(dirname "$0")/lib.sh"
 
 
@@ -39,6 +41,10 @@ if [ "${1:-}" = --inside ]; then
         img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0
         bits=$(image_field "$img" key_bits)
         example_conf "$T/good.cnf"
+        # The python3 doctor asks for its TLS level: Debian's, which keeps the configuration's.
+        mkdir "$T/py"
+        ln -s "$PY" "$T/py/python3"
+        export PATH=$T/py:$PATH
         doctor_json "$T/good.json" OPENSSL_CONF="$T/good.cnf"
         assert_eq "$RC" 0 \
             "doctor on a good setup ($(cat "$T/good.json" "$T/good.json.err"))"
@@ -56,6 +62,8 @@ if [ "${1:-}" = --inside ]; then
         assert_contains "$cert" "$end" "certificate end date (as openssl prints it)"
         assert_contains "$(message_of "$T/good.json" provider_load)" "tscns" "provider name"
         assert_contains "$(message_of "$T/good.json" openssl_config)" "$T/good.cnf" "config path"
+        assert_eq "$(status_of "$T/good.json" pin_source)" ok "pin_source not set"
+        assert_contains "$(message_of "$T/good.json" pin_source)" "not set" "pin_source not set"
         if [ "$bits" -le 1024 ]; then
             assert_eq "$(status_of "$T/good.json" security_level)" note "RSA-1024 note"
             assert_contains "$(message_of "$T/good.json" security_level)" "security level 1" \
@@ -67,12 +75,30 @@ if [ "${1:-}" = --inside ]; then
             assert_eq "$(status_of "$T/level2.json" security_level)" problem "level 2 line"
             assert_contains "$(message_of "$T/level2.json" security_level)" "SECLEVEL=1" \
                 "level 2 advice"
+            assert_contains "$(message_of "$T/level2.json" security_level)" \
+                "tscns setup --seclevel1" "level 2 fix"
+            # Python follows the configuration: level 1 is fine, level 2 is not.
+            assert_eq "$(status_of "$T/good.json" python_tls)" ok "python3 at level 1"
+            assert_eq "$(status_of "$T/level2.json" python_tls)" note "python3 at level 2"
+            assert_contains "$(message_of "$T/level2.json" python_tls)" \
+                'ctx.set_ciphers("DEFAULT:@SECLEVEL=1")' "python3 at level 2: the fix"
+            # A Python that sets level 2 itself (pyenv's does) whatever the configuration says.
+            printf '#!/bin/sh\necho 2\n' >"$T/py2"
+            chmod +x "$T/py2"
+            ln -sf "$T/py2" "$T/py/python3"
+            doctor_json "$T/py2.json" OPENSSL_CONF="$T/good.cnf"
+            assert_eq "$RC" 0 "a Python of its own level is a note, not a problem"
+            assert_eq "$(status_of "$T/py2.json" python_tls)" note "python3 at its own level 2"
+            ln -sf "$PY" "$T/py/python3"
         else
             has_check "$T/good.json" security_level && fail "a security-level line for RSA-$bits"
+            has_check "$T/good.json" python_tls && fail "a python_tls line for RSA-$bits"
         fi
         # Human output: one line per check, the same verdicts.
         OPENSSL_CONF=$T/good.cnf tscns doctor >"$T/good.txt"
-        assert_eq "$(grep -c '^ok ' "$T/good.txt")" 7 "ok lines in the text output"
+        oks=8
+        [ "$bits" -gt 1024 ] || oks=9
+        assert_eq "$(grep -c '^ok ' "$T/good.txt")" $oks "ok lines in the text output"
         assert_contains "$(tail -n 1 "$T/good.txt")" "No problem found" "text verdict"
         # Never a PIN: no VERIFY, CHANGE or UNBLOCK reached the card.
         assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"
@@ -176,6 +202,77 @@ if [ "${1:-}" = --inside ]; then
         esac
         out=$(OPENSSL_CONF=$T/good.cnf openssl list -providers 2>&1)
         assert_contains "$out" "OpenSSL Default Provider" "default with the good configuration"
+        # Without default, tscns info says so (not "out of memory") with the configuration's
+        # exit status, and doctor's card line says the same.
+        expect_fail env OPENSSL_CONF="$T/nodefault.cnf" tscns info
+        assert_eq "$RC" 6 "tscns info without default"
+        assert_contains "$OUT" "default provider is not active" "tscns info without default"
+        assert_contains "$OUT" "$T/nodefault.cnf" "tscns info names the configuration"
+        assert_contains "$(message_of "$T/nodefault.json" card)" "default provider is not active" \
+            "doctor's card line without default"
+        ;;
+    order)
+        # tscns listed before default: both active, and openssl genrsa fails as doctor says.
+        example_conf "$T/good.cnf"
+        example_conf "$T/first.cnf" '/^default = default_sect$/{h;d}' '/^tscns = tscns_sect$/{p;x}'
+        grep -E '^(default|tscns) = ' "$T/first.cnf" >"$T/first.list"
+        assert_eq "$(sed -n 1p "$T/first.list")" "tscns = tscns_sect" "tscns first in the test file"
+        assert_eq "$(sed -n 2p "$T/first.list")" "default = default_sect" "default second"
+        expect_fail env OPENSSL_CONF="$T/first.cnf" openssl genrsa -out "$T/k.pem" 2048
+        assert_contains "$OUT" "operation not supported for this keytype" "genrsa with tscns first"
+        OPENSSL_CONF=$T/good.cnf openssl genrsa -out "$T/k.pem" 2048 2>/dev/null ||
+            fail "genrsa with default first"
+        doctor_json "$T/first.json" OPENSSL_CONF="$T/first.cnf"
+        assert_eq "$RC" 6 "doctor with tscns before default"
+        assert_eq "$(status_of "$T/first.json" openssl_config)" problem "tscns before default"
+        msg=$(message_of "$T/first.json" openssl_config)
+        assert_contains "$msg" "tscns before default" "order problem"
+        assert_contains "$msg" "genrsa" "order problem: what breaks"
+        assert_contains "$msg" "move \`default = default_sect\` above" "order problem: the fix"
+        doctor_json "$T/good.json" OPENSSL_CONF="$T/good.cnf"
+        assert_eq "$(status_of "$T/good.json" openssl_config)" ok "default before tscns"
+        ;;
+    pin-source)
+        pin=$(image_field "$TSCNS_IMAGE_0" pin)
+        log=$TSCNS_LOG_0
+        # pin_source_is SOURCE STATUS [TEXT]: doctor's verdict on one pin-source line.
+        pin_source_is() {
+            example_conf "$T/ps.cnf" "/^\[tscns_sect\]/a pin-source = $1"
+            if [ -n "${PIN_ENV:-}" ]; then
+                doctor_json "$T/ps.json" OPENSSL_CONF="$T/ps.cnf" TSCNS_TEST_PIN="$PIN_ENV"
+            else
+                doctor_json "$T/ps.json" -u TSCNS_TEST_PIN OPENSSL_CONF="$T/ps.cnf"
+            fi
+            assert_eq "$(status_of "$T/ps.json" pin_source)" "$2" "pin-source $1"
+            [ -z "${3:-}" ] || assert_contains "$(message_of "$T/ps.json" pin_source)" "$3" \
+                "pin-source $1"
+            if [ "$2" = problem ]; then
+                assert_eq "$RC" 6 "doctor's status for pin-source $1"
+                assert_contains "$(message_of "$T/ps.json" pin_source)" "fix \`pin-source\`" \
+                    "pin-source $1: the fix"
+            fi
+            # Never the PIN itself, in any output.
+            if grep -q -- "$pin" "$T/ps.json" "$T/ps.json.err"; then
+                fail "doctor printed the PIN for pin-source $1"
+            fi
+        }
+        printf '%s\n' "$pin" >"$T/pin"
+        chmod 600 "$T/pin"
+        pin_source_is "file:$T/pin" ok "right form"
+        pin_source_is "file:$T/missing" problem "$T/missing"
+        chmod 644 "$T/pin"
+        pin_source_is "file:$T/pin" problem "chmod 600"
+        chmod 600 "$T/pin"
+        ln -s "$T/pin" "$T/pin-link"
+        pin_source_is "file:$T/pin-link" problem "symbolic link"
+        printf '12ab%s\n' "$pin" >"$T/badpin"
+        chmod 600 "$T/badpin"
+        pin_source_is "file:$T/badpin" problem "5 to 8 digits"
+        pin_source_is "env:TSCNS_TEST_PIN" problem "not set"
+        PIN_ENV=$pin pin_source_is "env:TSCNS_TEST_PIN" ok "right form"
+        PIN_ENV=1234 pin_source_is "env:TSCNS_TEST_PIN" problem "5 to 8 digits"
+        pin_source_is "$pin" problem "env:NAME or file:PATH"
+        assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"
         ;;
     esac
     exit 0
@@ -187,3 +284,5 @@ sandbox --no-pcscd -- bash "$0" --inside no-pcscd || fail "no pcscd"
 sandbox --readers 1 -- bash "$0" --inside no-card || fail "no card"
 sandbox --card unknown -- bash "$0" --inside unknown-card || fail "unknown card"
 sandbox --card athena -- bash "$0" --inside provider || fail "provider and configuration"
+sandbox --card athena -- bash "$0" --inside order || fail "provider order"
+sandbox --card athena -- bash "$0" --inside pin-source || fail "pin-source"
