@@ -189,16 +189,19 @@ sys.exit(0 if n >= 1 and seen == one * n else 1)' "$T/new1.der" "$T/proxy.port.p
     assert_eq "$(apdu_count "$log" UPDATE_BINARY)" "$writes" "short answer: writes"
 
     # So is one that would fail every login: a v1 certificate, without keyUsage and
-    # extendedKeyUsage. No PUK is verified (reference 11) and nothing is written.
+    # extendedKeyUsage. No PUK is verified and nothing is written. The PUK's reference is
+    # the one verified just before the renewals' first UPDATE BINARY.
     mk --out "$T/v1.pem" --v1
     start_cmp_server "$T/v1.pem" "$T/cmp4.log"
+    puk_ref=$(awk '/ VERIFY /{ref=substr($3,7,2)} / UPDATE_BINARY /{print ref; exit}' "$log")
+    [ -n "$puk_ref" ] || fail "no VERIFY before the renewals' UPDATE BINARY in the log"
     puk_verifies() {
         local n
-        n=$(grep -c " VERIFY 00200011" "$log") || n=0
+        n=$(grep -c " VERIFY 002000$puk_ref" "$log") || n=0
         echo "$n"
     }
     before=$(puk_verifies)
-    [ "$before" -ge 2 ] || fail "the two renewals above show no PUK VERIFY (reference 11) in the log"
+    [ "$before" -ge 2 ] || fail "the two renewals above show no PUK VERIFY ($puk_ref) in the log"
     expect_fail tscns extend online --server "http://127.0.0.1:$CMP_PORT/pkix/" \
         --ca-cert "$img/ca.pem" --pin-file "$T/pin" --puk-file "$T/puk" --yes
     stop_cmp_server
