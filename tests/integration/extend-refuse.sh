@@ -20,6 +20,7 @@ if [ "${1:-}" = --inside ]; then
     }
     refused() { # what expected-words cert
         expect_fail tscns extend install "$3" --ca-cert "$img/ca.pem" --puk-file "$T/puk" --yes
+        assert_eq "$RC" 6 "$1: exit status (tscns(1): a certificate refused by its checks)"
         assert_contains "$OUT" "refused: $2" "$1"
         assert_contains "$OUT" "nothing was written" "$1"
         untouched "$1"
