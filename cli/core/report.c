@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_error.h"
 
 int cli_exit_code(tscns_err err)
 {
@@ -63,16 +64,22 @@ const char *cli_hint(tscns_err err)
     }
 }
 
-const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
-                           size_t size)
+static const char *detail_of(const tscns_ctx *ctx, const tscns_card *card)
 {
-    const char *msg = tscns_strerror(err);
     const char *detail = NULL;
 
     if (card != NULL)
         detail = tscns_card_detail(card);
     if ((detail == NULL || *detail == '\0') && ctx != NULL)
         detail = tscns_ctx_detail(ctx);
+    return detail;
+}
+
+const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
+                           size_t size)
+{
+    const char *msg = tscns_strerror(err);
+    const char *detail = detail_of(ctx, card);
 
     /* Some details already begin with the general message: say it once. */
     if (detail == NULL || *detail == '\0')
@@ -90,6 +97,7 @@ int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
     const char *h = cli_hint(err);
 
     fprintf(stderr, "tscns: %s\n", cli_error_text(err, ctx, card, text, sizeof(text)));
+    cli_error_note(tscns_strerror(err), detail_of(ctx, card), h);
     if (h != NULL)
         fprintf(stderr, "tscns: %s\n", h);
     return cli_exit_code(err);
