@@ -181,7 +181,7 @@ void doctor_check_security_level(struct doctor *d)
                    "the card's key is RSA-%d and OpenSSL runs TLS at security level %d (Debian "
                    "12's default), which refuses keys under 2048 bits (\"ee key too small\"): "
                    "set `CipherString = DEFAULT@SECLEVEL=1` in the [system_default_sect] of "
-                   "%s, " DOCTOR_EXAMPLE,
+                   "%s, or run `tscns setup --seclevel1`",
                    d->key_bits, level, d->config_path);
     else
         doctor_add(d, "security_level", DOCTOR_NOTE, CLI_OK,
