@@ -117,6 +117,18 @@ static const char *purpose_words(const ASN1_OBJECT *o, char *buf, size_t size)
     return buf;
 }
 
+static const char *eku_words(const EXTENDED_KEY_USAGE *eku, char *buf, size_t size)
+{
+    char name[128];
+    size_t used = 0;
+
+    snprintf(buf, size, "?");
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku) && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " : "",
+                                 purpose_words(sk_ASN1_OBJECT_value(eku, i), name, sizeof(name)));
+    return buf;
+}
+
 /* Each purpose the card's certificate names that @p new does not allow: refused by name. */
 static int purposes_kept(const EXTENDED_KEY_USAGE *card, const EXTENDED_KEY_USAGE *new)
 {
@@ -140,6 +152,7 @@ static int purposes_kept(const EXTENDED_KEY_USAGE *card, const EXTENDED_KEY_USAG
 static int ext_key_usage_kept(X509 *card, X509 *new)
 {
     int card_has, new_has, bad = 0;
+    char words[256];
     EXTENDED_KEY_USAGE *a = eku_of(card, &card_has);
     EXTENDED_KEY_USAGE *b = eku_of(new, &new_has);
     ASN1_OBJECT *client = OBJ_nid2obj(NID_client_auth);
@@ -148,8 +161,8 @@ static int ext_key_usage_kept(X509 *card, X509 *new)
         refuse("the certificate's extendedKeyUsage extension is malformed");
         bad = 1;
     } else if (card_has && !new_has) {
-        refuse("the certificate has no extendedKeyUsage extension; the card's has one "
-               "(clientAuth is what a login needs)");
+        refuse("the certificate has no extendedKeyUsage extension; the card's has one (%s)",
+               eku_words(a, words, sizeof(words)));
         bad = 1;
     } else if (card_has && a != NULL) {
         bad = purposes_kept(a, b);
