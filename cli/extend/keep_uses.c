@@ -9,7 +9,7 @@
 #include "keep_uses.h"
 
 #include <stdio.h>
-#include <string.h>
+#include <stdint.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
