@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "hex.h"
 #include "json.h"
+#include "json_error.h"
 #include "options.h"
 #include "start.h"
 #include "report.h"
@@ -70,6 +71,34 @@ static void print_text(const struct cli_global *g, const tscns_reader *list, siz
     }
 }
 
+/* The general hint names `tscns readers`; here the user has just run it. */
+static int no_reader(void)
+{
+    static const char msg[] = "pcscd sees no smart-card reader";
+    static const char hint[] =
+        "plug in a reader; if one is plugged in, check that pcscd runs and sees it: "
+        "`systemctl status pcscd.socket`, and `pcsc_scan` (package pcsc-tools)";
+
+    fprintf(stderr, "tscns: %s\ntscns: %s\n", msg, hint);
+    cli_error_note(msg, NULL, hint);
+    return CLI_NO_CARD;
+}
+
+/* --reader matched nothing: the names that exist are what the user needs to pick one. */
+static int no_match(const char *want, const tscns_reader *list, size_t count)
+{
+    char names[1024] = "", msg[256];
+    size_t used = 0;
+
+    for (size_t i = 0; i < count && used < sizeof(names); i++)
+        used += (size_t)snprintf(names + used, sizeof(names) - used, "%s'%s'", i > 0 ? ", " : "",
+                                 list[i].name);
+    snprintf(msg, sizeof(msg), "no reader name contains '%s'", want);
+    fprintf(stderr, "tscns: %s; the readers are: %s\n", msg, names);
+    cli_error_note(msg, names, NULL);
+    return CLI_NO_CARD;
+}
+
 int cmd_readers(const struct cli_global *global, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -91,6 +120,11 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
     err = tscns_ctx_new(&ctx);
     if (err == TSCNS_OK)
         err = tscns_ctx_readers(ctx, &list, &count);
+    if (err == TSCNS_E_NO_READER || (err == TSCNS_OK && count == 0)) {
+        tscns_ctx_free(ctx);
+        free(list);
+        return no_reader();
+    }
     if (err != TSCNS_OK) {
         rc = cli_report(err, ctx, NULL);
         tscns_ctx_free(ctx);
@@ -99,8 +133,7 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
     for (size_t i = 0; i < count; i++)
         shown += (size_t)wanted(&g, &list[i]);
     if (shown == 0) {
-        fprintf(stderr, "tscns: no reader name contains '%s' (see `tscns readers`)\n", g.reader);
-        rc = CLI_NO_CARD;
+        rc = no_match(g.reader, list, count);
     } else {
         if (json)
             print_json(&g, list, count);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "json_error.h"
 #include "options.h"
 #include "start.h"
 #include "output.h"
@@ -26,14 +27,18 @@ static const struct cli_subcommand commands[] = {
 static const char exit_codes_help[] =
     "\nExit status:\n"
     "  0  success\n"
-    "  1  usage error, or no PIN given (no terminal and no --pin-file)\n"
+    "  1  usage error, no PIN given (no terminal and no --pin-file), or not confirmed\n"
     "  2  no PC/SC service, no reader, no card, or the card was removed\n"
-    "  3  the card is not supported (unknown, contactless) or answered with an error\n"
+    "  3  the card is not supported (unknown, contactless) or answered with an error;\n"
+    "     doctor: the certificate cannot be read or has expired\n"
     "  4  wrong PIN or PUK (the message says how many tries are left)\n"
     "  5  PIN or PUK blocked\n"
-    "  6  a file could not be read or written, standard output included, or the OpenSSL\n"
-    "     configuration activates providers without default\n"
-    "  7  internal error (out of memory, a bug)\n";
+    "  6  a file could not be read or written, standard output included; extend: a\n"
+    "     certificate refused by the checks; doctor: provider, OpenSSL configuration;\n"
+    "     any command: an OpenSSL configuration that activates providers without default\n"
+    "  7  internal error (out of memory, a bug)\n"
+    "Under --json, a failure also prints {\"error\": {code, message, detail, hint}} on\n"
+    "standard output.\n";
 
 static int print_help(void)
 {
@@ -56,6 +61,7 @@ int main(int argc, char **argv)
     struct cli_global global = {NULL, NULL};
     struct cli_parser p;
 
+    cli_json_errors_from_args(argc, argv);
     /* '+': stop at the command name; its options belong to the command. */
     cli_parse_init(&p, NULL, NULL, "+", longopts, argc, argv, &global);
     switch (cli_next_option(&p)) {

@@ -3,10 +3,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "json_error.h"
+
 void json_init(struct json *j, FILE *out)
 {
     memset(j, 0, sizeof(*j));
     j->out = out;
+    if (out == stdout)
+        cli_json_document_started();
 }
 
 static void indent(struct json *j)

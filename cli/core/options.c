@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_error.h"
+
 const char cli_global_help[] =
     "\nGlobal options (before or after the command):\n"
     "  --reader NAME   use the reader whose name contains NAME\n"
@@ -37,6 +39,7 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
         if (!serial_ok(arg)) {
             fprintf(stderr, "tscns: --serial wants the 16 digits of the card serial, got '%s'\n",
                     arg);
+            cli_error_note("--serial wants the 16 digits of the card serial", arg, NULL);
             return -1;
         }
         g->serial = arg;
@@ -49,15 +52,17 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     const char *sep = cmd != NULL ? " " : "";
+    char message[512], hint[128];
     va_list ap;
 
     if (cmd == NULL)
         cmd = "";
-    fprintf(stderr, "tscns%s%s: ", sep, cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "; see tscns%s%s --help\n", sep, cmd);
+    snprintf(hint, sizeof(hint), "see tscns%s%s --help", sep, cmd);
+    fprintf(stderr, "tscns%s%s: %s; %s\n", sep, cmd, message, hint);
+    cli_error_note(message, NULL, hint);
     return CLI_USAGE;
 }
 

@@ -9,6 +9,7 @@
 #include <openssl/provider.h>
 
 #include "cli.h"
+#include "json_error.h"
 
 /*
  * An OpenSSL configuration that activates providers but not `default` leaves this process
@@ -97,10 +98,8 @@ const char *cli_hint(tscns_err err)
     }
 }
 
-const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
-                           size_t size)
+static const char *detail_of(const tscns_ctx *ctx, const tscns_card *card)
 {
-    const char *msg = tscns_strerror(err);
     const char *detail = NULL;
 
     if (default_provider_missing(err))
@@ -109,6 +108,14 @@ const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card
         detail = tscns_card_detail(card);
     if ((detail == NULL || *detail == '\0') && ctx != NULL)
         detail = tscns_ctx_detail(ctx);
+    return detail;
+}
+
+const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card *card, char *buf,
+                           size_t size)
+{
+    const char *msg = tscns_strerror(err);
+    const char *detail = detail_of(ctx, card);
 
     /* Some details already begin with the general message: say it once. */
     if (detail == NULL || *detail == '\0')
@@ -126,6 +133,7 @@ int cli_report(tscns_err err, const tscns_ctx *ctx, const tscns_card *card)
     const char *h = cli_hint(err);
 
     fprintf(stderr, "tscns: %s\n", cli_error_text(err, ctx, card, text, sizeof(text)));
+    cli_error_note(tscns_strerror(err), detail_of(ctx, card), h);
     if (h != NULL)
         fprintf(stderr, "tscns: %s\n", h);
     return cli_exit_code(err);

@@ -1,5 +1,6 @@
 #include "start.h"
 
+#include "json_error.h"
 #include "output.h"
 
 int cli_start(const struct cli_parser *p, int last, struct cli_session *s, int *rc)
@@ -17,5 +18,5 @@ int cli_start(const struct cli_parser *p, int last, struct cli_session *s, int *
 int cli_end(int rc)
 {
     /* A command that failed has said why; a second message about its output would bury that. */
-    return rc != CLI_OK ? rc : cli_flush_stdout();
+    return rc != CLI_OK ? cli_json_error_end(rc) : cli_flush_stdout();
 }

@@ -21,6 +21,7 @@ int cli_start(const struct cli_parser *p, int last, struct cli_session *s, int *
  * The exit code of a command that ended with @p rc: after a success, what it printed is
  * flushed, and a failed write to standard output (a full disk, say) is reported and
  * turns the success into CLI_FILE_ERROR, because the result never reached its reader.
+ * After a failure under --json, the error object goes to stdout (json_error.h).
  */
 int cli_end(int rc);
 

@@ -22,7 +22,8 @@ static const char help[] =
     "the python3 on PATH. Each problem line names its fix.\n"
     "Reads the card without a PIN; never sends one.\n"
     "Exit status: 0 if nothing is wrong, else that of the first problem (2: PC/SC, reader or\n"
-    "card; 3: card not supported; 6: provider module or OpenSSL configuration).\n\n"
+    "card; 3: card not supported, its certificate unreadable or expired; 6: provider module,\n"
+    "OpenSSL configuration or TLS security level).\n\n"
     "  --json   print {\"checks\": [{check, status, message}], \"problems\": N}; status is\n"
     "           ok, note, problem or skipped\n";
 

@@ -11,8 +11,9 @@
 
 #define DOCTOR_PROVIDER "tscns"
 #define DOCTOR_MODULE_FILE "tscns.so"
-/* Where a problem line sends the user for a working configuration. */
-#define DOCTOR_EXAMPLE "see examples/openssl.cnf"
+/* Where a problem line sends the user for a working configuration: setup writes one, and the
+ * man page is installed with the command (the source tree's examples/ is not). */
+#define DOCTOR_EXAMPLE "or let `tscns setup` write one (man tscns)"
 
 enum doctor_status { DOCTOR_OK, DOCTOR_NOTE, DOCTOR_PROBLEM, DOCTOR_SKIPPED };
 

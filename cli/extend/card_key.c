@@ -28,7 +28,8 @@ static int pin_cb(char *buf, int size, int rwflag, void *u)
     if (k->pin_asked)
         return -1;
     k->pin_asked = 1;
-    if (cli_secret_read(k->pin_file, "--pin-file", "Card PIN: ", "PIN", pin, sizeof(pin)) != CLI_OK)
+    k->pin_rc = cli_secret_read(k->pin_file, "--pin-file", "Card PIN: ", "PIN", pin, sizeof(pin));
+    if (k->pin_rc != CLI_OK)
         return -1;
     len = strlen(pin);
     if (len >= (size_t)size) {
@@ -71,6 +72,25 @@ static EVP_PKEY *load_key(struct card_key *k, const char *uri)
     return pkey;
 }
 
+/*
+ * The exit code for the provider's reason (provider/errors.h; the provider raises them under
+ * the name it was loaded by), so a wrong PIN exits as from `tscns pin verify`.
+ */
+static int exit_code(int reason)
+{
+    enum { NO_SERVICE = 1, CARD_BUSY = 5, WRONG_PIN = 9, PIN_BLOCKED = 10, NO_PIN = 12 };
+
+    if (reason >= NO_SERVICE && reason <= CARD_BUSY)
+        return CLI_NO_CARD;
+    if (reason == WRONG_PIN)
+        return CLI_WRONG_PIN;
+    if (reason == PIN_BLOCKED)
+        return CLI_BLOCKED;
+    if (reason == NO_PIN)
+        return CLI_USAGE;
+    return CLI_CARD_ERROR;
+}
+
 int card_key_open(struct card_key *k, const struct cli_global *g, const char *serial,
                   const char *pin_file)
 {
@@ -97,9 +117,12 @@ int card_key_open(struct card_key *k, const struct cli_global *g, const char *se
     }
     k->pkey = load_key(k, uri);
     if (k->pkey == NULL) {
-        ossl_report("opening the card key");
+        int rc = exit_code(ossl_report_reason("opening the card key", path));
+
         card_key_close(k);
-        return CLI_CARD_ERROR;
+        /* No PIN to give (no terminal, unreadable file) is the caller's to fix, as for every
+         * command; the provider only saw a cancelled prompt. */
+        return k->pin_rc != CLI_OK ? k->pin_rc : rc;
     }
     return CLI_OK;
 }

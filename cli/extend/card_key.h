@@ -17,6 +17,7 @@ struct card_key {
     EVP_PKEY *pkey;
     const char *pin_file; /* NULL: the provider's own PIN sources, then a terminal prompt */
     int pin_asked;
+    int pin_rc; /* why no PIN could be read (enum cli_exit), CLI_OK if none was missing */
 };
 
 /**

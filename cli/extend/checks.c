@@ -5,6 +5,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "certfile.h"
+#include "keep_uses.h"
 #include "progress.h"
 
 static int same_key(const struct check_input *in)
@@ -128,6 +129,8 @@ int checks_run(const struct check_input *in)
         failed += chain_ok(in);
     if (in->need_later && in->card_cert != NULL)
         failed += later(in);
+    if (in->keep_uses && in->card_cert != NULL)
+        failed += keep_uses(in->card_cert, in->new_cert);
     failed += fits(in);
     return failed;
 }

@@ -17,6 +17,7 @@ struct check_input {
     size_t new_len;         /* DER size of new_cert */
     size_t capacity;        /* certificate file size, 0 when the card does not say */
     int need_later;         /* notAfter must be later than the card's (not for a restore) */
+    int keep_uses;          /* version, keyUsage, extendedKeyUsage kept (not for a restore) */
 };
 
 /**

@@ -108,6 +108,8 @@ static int vet(const struct install_opts *o, const struct card_state *cs, X509 *
     in.new_len = new_len;
     in.capacity = cs->capacity;
     in.need_later = !o->restore;
+    /* A backup is what the card held before: putting it back is an undo, not a renewal. */
+    in.keep_uses = !o->restore;
     if ((o->restore && !restore_target_ok(o, cs)) || checks_run(&in) != 0) {
         fprintf(stderr, "tscns extend: nothing was written to the card\n");
         return CLI_FILE_ERROR;

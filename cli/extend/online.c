@@ -44,7 +44,7 @@ static const char online_help[] =
     "  --server-cert FILE expect the CMP server to sign with exactly this certificate\n"
     "  --kur              send a key update request naming the current certificate\n"
     "                     (oldCertID) instead of a certification request (cr)\n"
-    "  -o, --out FILE     also save the new certificate (PEM) to FILE before installing it\n"
+    "  -o, --output FILE  also save the new certificate (PEM) to FILE before installing it\n"
     "  --pin-file FILE    read the PIN from the first line of FILE (default: ask)\n"
     "  --puk-file FILE    read the PUK from the first line of FILE (default: ask)\n"
     "  --no-puk           write without verifying the PUK (cards whose file needs no PUK)\n"
@@ -64,18 +64,21 @@ enum {
     OPT_KUR = 'k'
 };
 
-static const struct option longopts[] = {{"server", required_argument, NULL, OPT_SERVER},
-                                         {"ca-cert", required_argument, NULL, OPT_CA},
-                                         {"server-cert", required_argument, NULL, OPT_SRVCERT},
-                                         {"out", required_argument, NULL, OPT_OUT},
-                                         {"pin-file", required_argument, NULL, OPT_PIN},
-                                         {"puk-file", required_argument, NULL, OPT_PUK},
-                                         {"no-puk", no_argument, NULL, OPT_NO_PUK},
-                                         {"dry-run", no_argument, NULL, OPT_DRY},
-                                         {"yes", no_argument, NULL, OPT_YES},
-                                         {"kur", no_argument, NULL, OPT_KUR},
-                                         CLI_GLOBAL_LONGOPTS,
-                                         {NULL, 0, NULL, 0}};
+static const struct option longopts[] = {
+    {"server", required_argument, NULL, OPT_SERVER},
+    {"ca-cert", required_argument, NULL, OPT_CA},
+    {"server-cert", required_argument, NULL, OPT_SRVCERT},
+    {"output", required_argument, NULL, OPT_OUT},
+    /* --out: what earlier versions documented, so scripts may use it */
+    {"out", required_argument, NULL, OPT_OUT},
+    {"pin-file", required_argument, NULL, OPT_PIN},
+    {"puk-file", required_argument, NULL, OPT_PUK},
+    {"no-puk", no_argument, NULL, OPT_NO_PUK},
+    {"dry-run", no_argument, NULL, OPT_DRY},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"kur", no_argument, NULL, OPT_KUR},
+    CLI_GLOBAL_LONGOPTS,
+    {NULL, 0, NULL, 0}};
 
 struct online_opts {
     const char *server, *server_cert, *out, *pin_file;

@@ -18,15 +18,19 @@ static const char request_help[] =
     "card's certificate, signed with the card's key (needs the PIN). Give it to the CA; install\n"
     "its answer with `tscns extend install`.\n"
     "\n"
-    "  -o, --out FILE   write the request to FILE (default: standard output)\n"
-    "  --pin-file FILE  read the PIN from the first line of FILE (default: ask on the terminal)\n";
+    "  -o, --output FILE  write the request to FILE (default: standard output)\n"
+    "  --pin-file FILE    read the PIN from the first line of FILE (default: ask on the\n"
+    "                     terminal)\n";
 
 enum { OPT_OUT = 'o', OPT_PIN = 'p' };
 
-static const struct option longopts[] = {{"out", required_argument, NULL, OPT_OUT},
-                                         {"pin-file", required_argument, NULL, OPT_PIN},
-                                         CLI_GLOBAL_LONGOPTS,
-                                         {NULL, 0, NULL, 0}};
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, OPT_OUT},
+    /* --out: what earlier versions documented, so scripts may use it */
+    {"out", required_argument, NULL, OPT_OUT},
+    {"pin-file", required_argument, NULL, OPT_PIN},
+    CLI_GLOBAL_LONGOPTS,
+    {NULL, 0, NULL, 0}};
 
 static X509_REQ *make_request(struct card_key *k, X509 *cert)
 {

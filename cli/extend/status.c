@@ -118,7 +118,8 @@ static void print_text(const struct status *st)
     if (st->days_left >= 0)
         printf("Days left:         %ld\n", st->days_left);
     else
-        printf("Days left:         none (expired %ld days ago)\n", -st->days_left);
+        printf("Days left:         none (expired %ld %s ago)\n", -st->days_left,
+               st->days_left == -1 ? "day" : "days");
     printf("Key:               RSA %d bits\n", st->key_bits);
     printf("Certificate size:  %zu bytes\n", st->cert_len);
     if (st->capacity != 0)

@@ -187,6 +187,30 @@ sys.exit(0 if n >= 1 and seen == one * n else 1)' "$T/new1.der" "$T/proxy.port.p
     stop_cmp_server
     assert_contains "$OUT" "refused: the certificate ends on" "short answer"
     assert_eq "$(apdu_count "$log" UPDATE_BINARY)" "$writes" "short answer: writes"
+
+    # So is one that would fail every login: a v1 certificate, without keyUsage and
+    # extendedKeyUsage. No PUK is verified and nothing is written. The PUK's reference is
+    # the one verified just before the renewals' first UPDATE BINARY.
+    mk --out "$T/v1.pem" --v1
+    start_cmp_server "$T/v1.pem" "$T/cmp4.log"
+    puk_ref=$(awk '/ VERIFY /{ref=substr($3,7,2)} / UPDATE_BINARY /{print ref; exit}' "$log")
+    [ -n "$puk_ref" ] || fail "no VERIFY before the renewals' UPDATE BINARY in the log"
+    puk_verifies() {
+        local n
+        n=$(grep -c " VERIFY 002000$puk_ref" "$log") || n=0
+        echo "$n"
+    }
+    before=$(puk_verifies)
+    [ "$before" -ge 2 ] || fail "the two renewals above show no PUK VERIFY ($puk_ref) in the log"
+    expect_fail tscns extend online --server "http://127.0.0.1:$CMP_PORT/pkix/" \
+        --ca-cert "$img/ca.pem" --pin-file "$T/pin" --puk-file "$T/puk" --yes
+    stop_cmp_server
+    assert_contains "$OUT" "refused: the certificate is X.509 v1, the card's is v3" "v1 answer"
+    assert_contains "$OUT" "refused: the certificate has no extendedKeyUsage" "v1 answer"
+    assert_eq "$(apdu_count "$log" UPDATE_BINARY)" "$writes" "v1 answer: writes"
+    assert_eq "$(puk_verifies)" "$before" "v1 answer: PUK verified"
+    tscns cert -o "$T/card3.pem"
+    assert_files_equal "$T/card3.pem" "$T/new2.pem" "v1 answer: the card's certificate"
     note "extend-online: cr and kur renewals installed; TLS presents the new certificate"
     exit 0
 fi

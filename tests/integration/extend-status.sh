@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tscns extend status, text and JSON, compared with what openssl reads from the card image's
 # certificate and with the size of the card's certificate file: on a card whose FCI gives the
-# file size, on one whose FCI omits it, and on a card whose certificate has expired (no
-# renewal possible). status only reads: no VERIFY, no UPDATE BINARY.
+# file size, on one whose FCI omits it, and on cards whose certificate has expired (no
+# renewal possible; "expired 1 day ago", "expired 3 days ago"). status only reads: no VERIFY, no UPDATE BINARY.
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = --inside ]; then
@@ -42,6 +42,13 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$text" "RSA $bits bits" "$profile: text key"
     if [ "$expired" = 1 ]; then
         assert_contains "$text" "Renewal possible:  no" "$profile: text verdict"
+        # "1 day", "N days"; the text ran later than the JSON: one more day may have passed.
+        ago=$(sed -n 's/^Days left: *none (expired \(.*\) ago)$/\1/p' <<<"$text")
+        case "$ago" in
+        "$((-days)) days" | "$((1 - days)) days") [ "$ago" != "1 days" ] || fail "$profile: $ago" ;;
+        "1 day") [ "$days" = -1 ] || [ "$days" = 0 ] || fail "$profile: '1 day' for $days" ;;
+        *) fail "$profile: text days: got '$ago', JSON said $days" ;;
+        esac
     else
         text_days=$(sed -n 's/^Days left: *\([0-9]*\)$/\1/p' <<<"$text")
         # The text ran later than the JSON: the count may have dropped by one in between.
@@ -67,3 +74,6 @@ for p in st2021 idemia2021 ace2025 athena; do
 done
 mkimage oberthur "$T/expired" --not-after -3
 sandbox --card oberthur:"$T/expired" -- bash "$0" --inside oberthur 1
+# Expired one day ago: the text says "1 day" (singular).
+mkimage oberthur "$T/expired1" --not-after -1
+sandbox --card oberthur:"$T/expired1" -- bash "$0" --inside oberthur 1

@@ -2,8 +2,9 @@
  * tscns-test-mkcert: the test CA's side of `tscns extend` tests. Issues a certificate modelled
  * on the card's (same subject, key and extensions unless told otherwise), so a test can make a
  * good renewal and each kind of bad one: another key, another subject, another CA, an earlier
- * end, or one too large for the card's file. OpenSSL 3.0's `x509` cannot put an arbitrary
- * public key into a certificate (-force_pubkey came later), hence this helper.
+ * end, one too large for the card's file, or one that drops the version or key usages.
+ * OpenSSL 3.0's `x509` cannot put an arbitrary public key into a certificate (-force_pubkey came
+ * later), hence this helper.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@ static const char usage[] =
     "  --pad N           add a comment extension of N bytes (a certificate too large)\n"
     "  --serial-from F   use the serial number of certificate F (OpenSSL 3.0's CMP mock\n"
     "                    server takes a kur only for a certificate with the old one's serial)\n"
+    "  --v1              an X.509 v1 certificate (no extensions at all)\n"
+    "  --key-usage U     keyUsage U (openssl x509v3_config syntax) instead of CERT's;\n"
+    "                    \"none\" leaves the extension out\n"
+    "  --ext-key-usage U extendedKeyUsage U instead of CERT's; \"none\" leaves it out\n"
     "  --der             write DER instead of PEM\n";
 
 static void die(const char *what)
@@ -106,12 +111,25 @@ static void pad(X509 *c, size_t n)
     free(text);
 }
 
+/* Add extension @p nid with value @p value, unless @p value is NULL (keep) or "none" (drop). */
+static void set_ext(X509 *c, int nid, const char *value)
+{
+    X509_EXTENSION *ext;
+
+    if (value == NULL || strcmp(value, "none") == 0)
+        return;
+    ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+    if (ext == NULL || !X509_add_ext(c, ext, -1))
+        die(value);
+    X509_EXTENSION_free(ext);
+}
+
 int main(int argc, char **argv)
 {
     const char *ca_cert = NULL, *ca_key = NULL, *like = NULL, *out = NULL, *pub = NULL;
-    const char *suffix = NULL, *serial_from = NULL;
+    const char *suffix = NULL, *serial_from = NULL, *ku = NULL, *eku = NULL;
     long days = 3650, padding = 0;
-    int der = 0;
+    int der = 0, v1 = 0;
     unsigned char serial[16];
     X509 *model, *ca, *c;
     EVP_PKEY *cakey, *key;
@@ -124,6 +142,10 @@ int main(int argc, char **argv)
 
         if (strcmp(a, "--der") == 0) {
             der = 1;
+            continue;
+        }
+        if (strcmp(a, "--v1") == 0) {
+            v1 = 1;
             continue;
         }
         if (v == NULL) {
@@ -143,6 +165,10 @@ int main(int argc, char **argv)
             pub = v;
         else if (strcmp(a, "--serial-from") == 0)
             serial_from = v;
+        else if (strcmp(a, "--key-usage") == 0)
+            ku = v;
+        else if (strcmp(a, "--ext-key-usage") == 0)
+            eku = v;
         else if (strcmp(a, "--cn-suffix") == 0)
             suffix = v;
         else if (strcmp(a, "--days") == 0)
@@ -174,21 +200,24 @@ int main(int argc, char **argv)
         die("no randomness");
     serial[0] &= 0x7F;
     if (!BN_bin2bn(serial, sizeof(serial), bn) ||
-        !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c)) || !X509_set_version(c, 2) ||
+        !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c)) || !X509_set_version(c, v1 ? 0 : 2) ||
         !X509_set_subject_name(c, name) || !X509_set_issuer_name(c, X509_get_subject_name(ca)) ||
         !X509_set_pubkey(c, key) || !X509_gmtime_adj(X509_getm_notBefore(c), 0) ||
         !X509_time_adj_ex(X509_getm_notAfter(c), (int)days, 0, NULL))
         die("cannot fill in the certificate");
     /* The card's extensions (key usage, policies) make the renewal look like the original. */
-    for (int i = 0; i < X509_get_ext_count(model); i++) {
+    for (int i = 0; i < X509_get_ext_count(model) && !v1; i++) {
         X509_EXTENSION *e = X509_get_ext(model, i);
         int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
 
-        if (nid == NID_authority_key_identifier || nid == NID_subject_key_identifier)
+        if (nid == NID_authority_key_identifier || nid == NID_subject_key_identifier ||
+            (nid == NID_key_usage && ku != NULL) || (nid == NID_ext_key_usage && eku != NULL))
             continue;
         if (!X509_add_ext(c, e, -1))
             die("cannot copy an extension");
     }
+    set_ext(c, NID_key_usage, ku);
+    set_ext(c, NID_ext_key_usage, eku);
     if (padding > 0)
         pad(c, (size_t)padding);
     if (serial_from != NULL) {
