@@ -102,8 +102,6 @@ static const char *detail_of(const tscns_ctx *ctx, const tscns_card *card)
 {
     const char *detail = NULL;
 
-    if (default_provider_missing(err))
-        return default_missing_text(buf, size);
     if (card != NULL)
         detail = tscns_card_detail(card);
     if ((detail == NULL || *detail == '\0') && ctx != NULL)
@@ -117,6 +115,8 @@ const char *cli_error_text(tscns_err err, const tscns_ctx *ctx, const tscns_card
     const char *msg = tscns_strerror(err);
     const char *detail = detail_of(ctx, card);
 
+    if (default_provider_missing(err))
+        return default_missing_text(buf, size);
     /* Some details already begin with the general message: say it once. */
     if (detail == NULL || *detail == '\0')
         snprintf(buf, size, "%s", msg);
