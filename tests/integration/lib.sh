@@ -20,6 +20,9 @@ export PATH="$BIN:$HARNESS:$PATH"
 umask 077
 T=$(mktemp -d "/tmp/tscns-test.XXXXXX")
 export T
+# The user's PIN records (include/tscns/pin_state.h) of this test only: tests run in parallel
+# on cards with the same serials, and must not touch the real user's.
+export XDG_STATE_HOME=$T/state
 # Servers started in the background (start_s_server, start_portal, or a script's own
 # `_prov_pids+=($!)`) are stopped on exit, before the temp dir goes.
 _prov_pids=()
@@ -128,7 +131,7 @@ each_profile() {
 # The files are read directly: cert.der and cert.pem (the certificate), ca.pem and ca.key (its
 # test CA), ef_cert.bin (the certificate file at its full capacity); tests/vcard/vcard.h
 # lists the ones the card engine reads.
-image_field() { image_field "$1" "$2"; }
+image_field() { json_get "$1/image.json" "$2"; }
 
 # Standard input as lowercase hex without separators (APDU data): ... | to_hex
 to_hex() { od -An -tx1 | tr -d ' \n'; }
