@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "pin.h"
 #include "pin_prompt.h"
+#include "pinentry.h"
 
 /* Room for the longest PIN (8 digits), a line end, and enough to notice a longer one. */
 #define PIN_BUF 32
@@ -97,17 +98,27 @@ static void why_flagged(const tsp_prov *prov, const pin_view *v, char *why, size
              v->rec.source_rejected ? v->rec.source : prov->pin_source, day, left);
 }
 
-static int ask_callback(const tsp_prov *prov, tscns_card *card, const pin_view *v,
+/* A PIN a person gave: cut at a line end, then 5 to 8 digits or refused (nothing sent). */
+static int typed_pin_ok(const tsp_prov *prov, char pin[PIN_BUF])
+{
+    pin[strcspn(pin, "\r\n")] = '\0';
+    if (!tscns_pin_format_ok(pin)) {
+        /* Never sent: a malformed PIN would only cost the user a try. */
+        tsp_raise(prov, TSP_R_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
+        return 0;
+    }
+    return 1;
+}
+
+static int ask_callback(const tsp_prov *prov, tscns_card *card, const char *info,
                         OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg, char pin[PIN_BUF])
 {
-    char info[320];
     OSSL_PARAM params[2];
     size_t len = 0;
 
-    tsp_pin_describe(card, v->have_serial ? v->serial : NULL, v->tries, info, sizeof(info));
     /* Many callbacks (PEM_def_callback: curl, Python) print their own words, not this info. */
     tsp_pin_tell_tty(info);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, (char *)info, 0);
     params[1] = OSSL_PARAM_construct_end();
     if (!cb(pin, PIN_BUF - 1, &len, params, cbarg) || len == 0) {
         tsp_raise(prov, TSP_R_NO_PIN, "no PIN given for the card in %s", tscns_card_reader(card));
@@ -116,13 +127,30 @@ static int ask_callback(const tsp_prov *prov, tscns_card *card, const pin_view *
     if (len >= PIN_BUF)
         len = PIN_BUF - 1;
     pin[len] = '\0';
-    pin[strcspn(pin, "\r\n")] = '\0';
-    if (!tscns_pin_format_ok(pin)) {
-        /* Never sent: a malformed PIN would only cost the user a try. */
-        tsp_raise(prov, TSP_R_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
+    return typed_pin_ok(prov, pin);
+}
+
+/* pin-prompt = pinentry[:PATH]: the prompt says which card, the tries left and @p why. */
+static int ask_pinentry(const tsp_prov *prov, const char *info, const char *why, char pin[PIN_BUF])
+{
+    const char *program = NULL;
+    char desc[1024], err[256];
+
+    if (strcmp(prov->pin_prompt, "pinentry") == 0)
+        program = TSP_PINENTRY_DEFAULT;
+    else if (strncmp(prov->pin_prompt, "pinentry:/", 10) == 0)
+        program = prov->pin_prompt + 9;
+    if (program == NULL) {
+        tsp_raise(prov, TSP_R_BAD_PARAMETER,
+                  "pin-prompt must be pinentry or pinentry:/PATH, not %s", prov->pin_prompt);
         return 0;
     }
-    return 1;
+    snprintf(desc, sizeof(desc), "%s%s%s", info, why[0] != '\0' ? "\n\n" : "", why);
+    if (!tsp_pinentry_get(program, desc, "PIN:", pin, PIN_BUF, err, sizeof(err))) {
+        tsp_raise(prov, TSP_R_NO_PIN, "%s", err);
+        return 0;
+    }
+    return typed_pin_ok(prov, pin);
 }
 
 static int verify(const tsp_prov *prov, tscns_card *card, const pin_view *v, const char *pin,
@@ -197,18 +225,25 @@ static int ensure(const tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBA
     }
     if (why[0] != '\0') {
         tsp_prov_debug(prov, "%s", why);
-        if (cb != NULL)
+        if (prov->pin_prompt == NULL && cb != NULL)
             tsp_pin_tell_tty(why);
     }
-    if (cb != NULL && (*asked = ask_callback(prov, card, &v, cb, cbarg, pin)))
+    if (prov->pin_prompt != NULL || cb != NULL) {
+        char info[320];
+
+        tsp_pin_describe(card, v.have_serial ? v.serial : NULL, v.tries, info, sizeof(info));
+        *asked = prov->pin_prompt != NULL ? ask_pinentry(prov, info, why, pin)
+                                          : ask_callback(prov, card, info, cb, cbarg, pin);
+    }
+    if (*asked)
         ok = verify(prov, card, &v, pin, 0);
     else if (why[0] != '\0')
         /* Last, so that a program showing only the last error shows why. */
         tsp_raise(prov, TSP_R_PIN_NOT_SENT, "%s", why);
-    else if (cb == NULL)
+    else if (cb == NULL && prov->pin_prompt == NULL)
         tsp_raise(prov, TSP_R_NO_PIN,
-                  "the card needs its PIN: set pin-source in openssl.cnf or give a "
-                  "passphrase (e.g. openssl -passin, curl --pass)");
+                  "the card needs its PIN: set pin-source or pin-prompt = pinentry in "
+                  "openssl.cnf, or give a passphrase (e.g. openssl -passin, curl --pass)");
     OPENSSL_cleanse(pin, sizeof(pin));
     return ok;
 }

@@ -25,6 +25,8 @@ typedef struct tsp_prov {
     char *reader;
     char *serial;
     char *pin_source;
+    /* "pinentry" or "pinentry:/PATH": ask through a pinentry program, not the caller. */
+    char *pin_prompt;
     int debug;
     /*
      * A library context of our own with only the default provider, for the software parts
