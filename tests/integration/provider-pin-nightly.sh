@@ -3,7 +3,8 @@
 # the number of processes. Ten runs of curl and ten of `openssl dgst -sign` in new processes with
 # a wrong pin-source: exactly one VERIFY on the card's log, the card ends with 2 tries left,
 # every openssl run after the first says why the configured PIN was not used; after
-# `tscns pin verify` with the right PIN and a fixed pin-source, curl works. Then the user's PIN
+# `tscns pin verify` with the right PIN and a fixed pin-source, curl works (and before that the
+# program's own prompt, -passin, works despite the flagged pin-source). Then the user's PIN
 # record itself: a fresh process with 1 try on record does not send the configured PIN; a
 # corrupt or another user's record is ignored and replaced (the card's own 63Cx answer sets the
 # rule again); the record holds no PIN.
@@ -62,6 +63,21 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$(cat "$record")" "rejected " "record of the rejection"
     assert_contains "$(cat "$record")" "tries 2 " "record of the tries left"
     if grep -q -e "$WRONG" -e "$pin" "$record"; then fail "the record holds a PIN"; fi
+
+    note "the program's own prompt still works: openssl -passin with the right PIN signs"
+    mark_log "$log"
+    OPENSSL_CONF=$T/wrong.cnf openssl dgst -sha256 -sign cns:type=private -passin "pass:$pin" \
+        -out "$T/sig" "$T/data" </dev/null >"$T/sign.out" 2>&1 ||
+        fail "openssl -passin: $(cat "$T/sign.out")"
+    assert_eq "$(new_count "$log" VERIFY)" 1 "VERIFY with -passin"
+    if grep -q "^rejected " "$record"; then fail "the rejection stayed after -passin"; fi
+    note "the wrong pin-source once more (2 tries left), then ten runs send nothing"
+    if sign_run "$T/wrong.cnf"; then fail "signed with a wrong PIN"; fi
+    for i in $(seq 10); do
+        if sign_run "$T/wrong.cnf"; then fail "openssl run $i signed with a wrong PIN"; fi
+    done
+    assert_eq "$(new_count "$log" VERIFY)" 2 "VERIFY after -passin and eleven runs"
+    assert_eq "$(card_tries)" 2 "the card's PIN tries left"
 
     note "a person verifies the PIN, the pin-source is fixed: curl works"
     tscns pin verify --pin-file "$T/right" >/dev/null
