@@ -112,18 +112,32 @@ int tscns_pin_state_read(const char *serial, tscns_pin_state *out)
     return ok;
 }
 
+/* The folder's lock file, opened; one that is not the user's own regular file is replaced. */
+static int open_lock(int dfd)
+{
+    struct stat sb;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+
+        if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid())
+            return fd;
+        if (fd >= 0)
+            close(fd);
+        if (fstatat(dfd, ".lock", &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            unlinkat(dfd, ".lock", S_ISDIR(sb.st_mode) ? AT_REMOVEDIR : 0) != 0)
+            return -1;
+    }
+    return -1;
+}
+
 static int lock_folder(int dfd)
 {
     struct timespec pause = {0, 10 * 1000 * 1000};
-    struct stat sb;
-    int fd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    int fd = open_lock(dfd);
 
     if (fd < 0)
         return -1;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
-        close(fd);
-        return -1;
-    }
     for (int i = 0; i < LOCK_TRIES; i++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return fd;

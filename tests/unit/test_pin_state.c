@@ -126,8 +126,25 @@ static void untrusted_records(void **state)
     check_ignored_then_replaced();
 
     if (geteuid() == 0) {
+        char lock[700];
+
         write_file(record, "tscns-pin-state 1\ntries 1 5\n");
         assert_int_equal(chown(record, 65534, 65534), 0);
+        check_ignored_then_replaced();
+        /* Another user's lock file is replaced too: it cannot stop the updates. */
+        snprintf(lock, sizeof(lock), "%s/.lock", cards);
+        assert_int_equal(chown(lock, 65534, 65534), 0);
+        write_file(record, "corrupt\n");
+        check_ignored_then_replaced();
+    }
+    /* So is a symbolic link in its place. */
+    {
+        char lock[700];
+
+        snprintf(lock, sizeof(lock), "%s/.lock", cards);
+        assert_int_equal(unlink(lock), 0);
+        assert_int_equal(symlink("/etc/passwd", lock), 0);
+        write_file(record, "corrupt\n");
         check_ignored_then_replaced();
     }
 }
