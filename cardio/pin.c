@@ -4,10 +4,12 @@
  * cleansed. Every PIN answer of the card also goes to the user's PIN record (tscns/pin_state.h),
  * which other processes read.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include "tscns/pin_state.h"
 
@@ -42,15 +44,37 @@ int tscns_pin_format_ok(const char *pin)
 #define SCRYPT_P 1
 #define SCRYPT_MAXMEM (UINT64_C(80) << 20)
 
+static pthread_once_t kdf_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *kdf_ctx;
+
+/*
+ * scrypt runs in a library context of cardio's own with only the default provider: inside the
+ * tscns provider, the host program's context may lack the default provider (the digest would
+ * then fail, and every PIN after a rejection be refused), or be in a call that holds its locks.
+ * Made on the first rejection, kept for the life of the process.
+ */
+static void kdf_init(void)
+{
+    OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+
+    if (ctx != NULL && OSSL_PROVIDER_load(ctx, "default") != NULL)
+        kdf_ctx = ctx;
+    else
+        OSSL_LIB_CTX_free(ctx);
+}
+
 static int digest(const tscns_card *card, int kind, const char *secret,
                   uint8_t out[HANDLE_DIGEST_LEN])
 {
     uint8_t salt[sizeof(card->salt) + 1];
 
+    pthread_once(&kdf_once, kdf_init);
+    if (kdf_ctx == NULL)
+        return 0;
     memcpy(salt, card->salt, sizeof(card->salt));
     salt[sizeof(card->salt)] = (uint8_t)kind;
-    return EVP_PBE_scrypt(secret, strlen(secret), salt, sizeof(salt), SCRYPT_N, SCRYPT_R, SCRYPT_P,
-                          SCRYPT_MAXMEM, out, HANDLE_DIGEST_LEN) == 1;
+    return EVP_PBE_scrypt_ex(secret, strlen(secret), salt, sizeof(salt), SCRYPT_N, SCRYPT_R,
+                             SCRYPT_P, SCRYPT_MAXMEM, out, HANDLE_DIGEST_LEN, kdf_ctx, NULL) == 1;
 }
 
 static int any_rejected(const tscns_card *card, int kind)
