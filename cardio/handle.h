@@ -61,7 +61,7 @@ struct tscns_card {
     int recheck;
     int pin_tries;
     int puk_tries;
-    /** Salted digests of rejected PINs and PUKs: never the values themselves. */
+    /** scrypt digests (pin.c) of rejected PINs and PUKs, salted: never the values themselves. */
     uint8_t salt[16];
     uint8_t rejected[HANDLE_REJECTED_MAX][HANDLE_DIGEST_LEN];
     uint8_t rejected_kind[HANDLE_REJECTED_MAX];

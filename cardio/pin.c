@@ -1,12 +1,17 @@
 /*
  * PIN and PUK commands (docs/card.md section 5). A value the card rejected is remembered as a
- * salted SHA-256 digest so it is never sent again on this handle; the values themselves are
- * cleansed.
+ * salted scrypt digest so it is never sent again on this handle; the values themselves are
+ * cleansed. Every PIN answer of the card also goes to the user's PIN record (tscns/pin_state.h),
+ * which other processes read.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
+
+#include "tscns/pin_state.h"
 
 #include "handle.h"
 #include "iso7816.h"
@@ -28,42 +33,86 @@ int tscns_pin_format_ok(const char *pin)
     return 1;
 }
 
+/*
+ * scrypt with N = 2^16, r = 8, p = 1: 64 MB and about 0.4 s of one core of the development
+ * machine per value (cardio/README.md has the figures). Recovering an 8-digit PIN from a memory
+ * dump then costs 10^8 such hashes, over a CPU-year; SHA-256 took seconds. The salt is the
+ * handle's random salt and the kind, so a PIN and a PUK of the same digits differ.
+ */
+#define SCRYPT_N (UINT64_C(1) << 16)
+#define SCRYPT_R 8
+#define SCRYPT_P 1
+#define SCRYPT_MAXMEM (UINT64_C(80) << 20)
+
+static pthread_once_t kdf_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *kdf_ctx;
+
+/*
+ * scrypt runs in a library context of cardio's own with only the default provider: inside the
+ * tscns provider, the host program's context may lack the default provider (the digest would
+ * then fail, and every PIN after a rejection be refused), or be in a call that holds its locks.
+ * Made on the first rejection, kept for the life of the process.
+ */
+static void kdf_init(void)
+{
+    OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+
+    if (ctx != NULL && OSSL_PROVIDER_load(ctx, "default") != NULL)
+        kdf_ctx = ctx;
+    else
+        OSSL_LIB_CTX_free(ctx);
+}
+
 static int digest(const tscns_card *card, int kind, const char *secret,
                   uint8_t out[HANDLE_DIGEST_LEN])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    uint8_t k = (uint8_t)kind;
-    unsigned int n = 0;
-    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(md, card->salt, sizeof(card->salt)) == 1 &&
-             EVP_DigestUpdate(md, &k, 1) == 1 &&
-             EVP_DigestUpdate(md, secret, strlen(secret)) == 1 &&
-             EVP_DigestFinal_ex(md, out, &n) == 1 && n == HANDLE_DIGEST_LEN;
+    uint8_t salt[sizeof(card->salt) + 1];
 
-    EVP_MD_CTX_free(md);
-    return ok;
+    pthread_once(&kdf_once, kdf_init);
+    if (kdf_ctx == NULL)
+        return 0;
+    memcpy(salt, card->salt, sizeof(card->salt));
+    salt[sizeof(card->salt)] = (uint8_t)kind;
+    return EVP_PBE_scrypt_ex(secret, strlen(secret), salt, sizeof(salt), SCRYPT_N, SCRYPT_R,
+                             SCRYPT_P, SCRYPT_MAXMEM, out, HANDLE_DIGEST_LEN, kdf_ctx, NULL) == 1;
 }
 
-static int was_rejected(const tscns_card *card, int kind, const char *secret)
+static int any_rejected(const tscns_card *card, int kind)
 {
-    uint8_t d[HANDLE_DIGEST_LEN];
+    for (size_t i = 0; i < card->n_rejected; i++)
+        if (card->rejected_kind[i] == kind)
+            return 1;
+    return 0;
+}
+
+/*
+ * Whether @p secret was rejected before; its digest goes to @p d (*have set) when one had to be
+ * made. Nothing is hashed while no value of this kind was rejected: the usual correct PIN costs
+ * no scrypt.
+ */
+static int was_rejected(const tscns_card *card, int kind, const char *secret,
+                        uint8_t d[HANDLE_DIGEST_LEN], int *have)
+{
     int hit = 0;
 
+    *have = 0;
+    if (!any_rejected(card, kind))
+        return 0;
     /* Fail closed: if the digest cannot be made, treat the value as rejected. */
     if (!digest(card, kind, secret, d))
         return 1;
+    *have = 1;
     for (size_t i = 0; i < card->n_rejected; i++)
-        if (card->rejected_kind[i] == kind && CRYPTO_memcmp(card->rejected[i], d, sizeof(d)) == 0)
+        if (card->rejected_kind[i] == kind &&
+            CRYPTO_memcmp(card->rejected[i], d, HANDLE_DIGEST_LEN) == 0)
             hit = 1;
-    OPENSSL_cleanse(d, sizeof(d));
     return hit;
 }
 
-static void remember_rejected(tscns_card *card, int kind, const char *secret)
+static void remember_rejected(tscns_card *card, int kind, const char *secret,
+                              uint8_t d[HANDLE_DIGEST_LEN], int have)
 {
-    uint8_t d[HANDLE_DIGEST_LEN];
-
-    if (!digest(card, kind, secret, d))
+    if (!have && !digest(card, kind, secret, d))
         return;
     /* Full: drop the oldest. Three wrong PINs block the card long before this matters. */
     if (card->n_rejected == HANDLE_REJECTED_MAX) {
@@ -73,8 +122,7 @@ static void remember_rejected(tscns_card *card, int kind, const char *secret)
         card->n_rejected--;
     }
     card->rejected_kind[card->n_rejected] = (uint8_t)kind;
-    memcpy(card->rejected[card->n_rejected++], d, sizeof(d));
-    OPENSSL_cleanse(d, sizeof(d));
+    memcpy(card->rejected[card->n_rejected++], d, HANDLE_DIGEST_LEN);
 }
 
 /* A new PIN makes old PIN rejections meaningless; it could even equal one of them. The PUK did
@@ -101,6 +149,14 @@ static void pad8(const char *secret, uint8_t out[8])
     memcpy(out, secret, n);
 }
 
+/* The PIN counter as the card just gave it, for the user's other processes. A card whose serial
+ * this handle never read (none opened through open.c) has no record. */
+static void note_pin_tries(const tscns_card *card, int tries)
+{
+    if (card->have_serial)
+        tscns_pin_state_note_tries(card->serial, tries);
+}
+
 typedef struct pin_op {
     uint8_t ins;
     uint8_t ref;
@@ -112,11 +168,11 @@ typedef struct pin_op {
 
 static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
 {
-    uint8_t data[16];
+    uint8_t data[16], d[HANDLE_DIGEST_LEN];
     size_t len = op->second != NULL ? 16 : 8;
     int *counter = op->kind == KIND_PIN ? &card->pin_tries : &card->puk_tries;
     uint16_t sw = 0;
-    int tries = -1;
+    int tries = -1, have_digest = 0;
     tscns_err err;
 
     if (tries_left != NULL)
@@ -129,7 +185,7 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
-    if (was_rejected(card, op->kind, op->first)) {
+    if (was_rejected(card, op->kind, op->first, d, &have_digest)) {
         handle_detail(card, "%s, reader %s", op->what, card->reader);
         if (tries_left != NULL)
             *tries_left = *counter;
@@ -175,6 +231,8 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     }
     if (sw == 0x9000) {
         *counter = -1;
+        if (op->ins != 0x20 || op->kind == KIND_PIN)
+            note_pin_tries(card, -1);
         if (op->ins != 0x20) {
             forget_rejected_pins(card);
             card->pin_tries = -1;
@@ -189,8 +247,10 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
         goto end;
     }
     if (apdu_sw_tries(sw, &tries)) {
-        remember_rejected(card, op->kind, op->first);
+        remember_rejected(card, op->kind, op->first, d, have_digest);
         *counter = tries;
+        if (op->kind == KIND_PIN)
+            note_pin_tries(card, tries);
         if (tries_left != NULL)
             *tries_left = tries;
         if (op->kind == KIND_PIN)
@@ -202,6 +262,8 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     }
     if (sw == 0x6983) {
         *counter = 0;
+        if (op->kind == KIND_PIN)
+            note_pin_tries(card, 0);
         if (tries_left != NULL)
             *tries_left = 0;
         handle_detail_sw(card, op->what);
@@ -211,6 +273,7 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     err = apdu_sw_error(sw);
     handle_detail_sw(card, op->what);
 end:
+    OPENSSL_cleanse(d, sizeof(d));
     handle_end(card);
     return err;
 }

@@ -145,7 +145,7 @@ static int verify_pin_now(tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALL
         tsp_raise_card(prov, err, card, NULL, -1);
         return 0;
     }
-    ok = tsp_pin_ensure(prov, card, cb, cbarg);
+    ok = tsp_pin_at_load(prov, card, cb, cbarg);
     tscns_card_unlock(card);
     return ok;
 }
@@ -172,9 +172,9 @@ tsp_key *tsp_key_open(tsp_prov *prov, const tsp_uri *uri, OSSL_PASSPHRASE_CALLBA
         goto err;
     /*
      * With pin-source set, signing verifies the PIN when the card needs it (after a reset
-     * too), so nothing is sent before a signature is asked for.
+     * too), so nothing is sent before a signature is asked for (tsp_pin_at_load).
      */
-    if (want_pin && prov->pin_source == NULL && !verify_pin_now(prov, card, cb, cbarg))
+    if (want_pin && !verify_pin_now(prov, card, cb, cbarg))
         goto err;
     return key;
 err:

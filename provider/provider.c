@@ -97,6 +97,7 @@ static void prov_free(tsp_prov *prov)
     OPENSSL_free(prov->reader);
     OPENSSL_free(prov->serial);
     OPENSSL_free(prov->pin_source);
+    OPENSSL_free(prov->pin_prompt);
     OPENSSL_free(prov);
 }
 
@@ -178,18 +179,20 @@ static int set_option(char **slot, const char *value)
     return (*slot = OPENSSL_strdup(value)) != NULL;
 }
 
-/* The provider section of openssl.cnf: reader, serial, pin-source, debug, log. */
+/* The provider section of openssl.cnf: reader, serial, pin-source, pin-prompt, debug, log. */
 static int read_config(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
 {
     const char *reader = NULL, *serial = NULL, *pin_source = NULL, *debug = NULL, *log = NULL;
-    OSSL_PARAM params[6];
+    const char *pin_prompt = NULL;
+    OSSL_PARAM params[7];
 
     params[0] = OSSL_PARAM_construct_utf8_ptr("reader", (char **)&reader, 0);
     params[1] = OSSL_PARAM_construct_utf8_ptr("serial", (char **)&serial, 0);
     params[2] = OSSL_PARAM_construct_utf8_ptr("pin-source", (char **)&pin_source, 0);
     params[3] = OSSL_PARAM_construct_utf8_ptr("debug", (char **)&debug, 0);
     params[4] = OSSL_PARAM_construct_utf8_ptr("log", (char **)&log, 0);
-    params[5] = OSSL_PARAM_construct_end();
+    params[5] = OSSL_PARAM_construct_utf8_ptr("pin-prompt", (char **)&pin_prompt, 0);
+    params[6] = OSSL_PARAM_construct_end();
     if (get_params != NULL && !get_params(prov->handle, params))
         return 0;
     prov->debug = debug != NULL && (strcmp(debug, "1") == 0 || strcmp(debug, "yes") == 0);
@@ -197,7 +200,7 @@ static int read_config(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
     if (!tsp_log_set(prov, log))
         fprintf(stderr, "tscns: log = %s is not auto, stderr, syslog or none; using auto\n", log);
     return set_option(&prov->reader, reader) && set_option(&prov->serial, serial) &&
-           set_option(&prov->pin_source, pin_source);
+           set_option(&prov->pin_source, pin_source) && set_option(&prov->pin_prompt, pin_prompt);
 }
 
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,

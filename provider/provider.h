@@ -28,6 +28,8 @@ typedef struct tsp_prov {
     char *reader;
     char *serial;
     char *pin_source;
+    /* "pinentry" or "pinentry:/PATH": ask through a pinentry program, not the caller. */
+    char *pin_prompt;
     int debug;
     enum tsp_log_target log;
     /*

@@ -17,7 +17,8 @@ static const char help[] =
 
 static const char verify_help[] =
     "Usage: tscns pin verify [--pin-file F]\n\n"
-    "Check the PIN with the card (one try is used if it is wrong).\n\n"
+    "Check the PIN with the card (one try is used if it is wrong). A right PIN also lets the\n"
+    "OpenSSL provider send its pin-source again after the card rejected it.\n\n"
     "  --pin-file F   read the PIN from the first line of F\n";
 
 static const char change_help[] =

@@ -8,6 +8,7 @@
 #include "report.h"
 #include "start.h"
 #include "tscns/card.h"
+#include "tscns/pin_state.h"
 
 static int puk_failure(tscns_err err, int tries)
 {
@@ -60,6 +61,18 @@ int pin_report_failure(const struct cli_session *s, tscns_err err, int tries, en
     }
 }
 
+/*
+ * A person gave the right PIN (or a PUK and a new PIN): the provider may send a configured PIN
+ * again (include/tscns/pin_state.h). A record that cannot be written only keeps it waiting.
+ */
+static void person_verified(tscns_card *card)
+{
+    char serial[17];
+
+    if (tscns_card_serial(card, serial) == TSCNS_OK)
+        tscns_pin_state_person_verified(serial);
+}
+
 static int ask_and_send(const struct pin_command *pc, struct cli_session *s, const char *code_file,
                         const char *new_file)
 {
@@ -74,9 +87,10 @@ static int ask_and_send(const struct pin_command *pc, struct cli_session *s, con
         rc = pin_read_new(new_file, new_pin, sizeof(new_pin));
     if (rc == CLI_OK) {
         err = pc->send(s->card, code, pc->sets_new_pin ? new_pin : NULL, &tries);
-        if (err == TSCNS_OK)
+        if (err == TSCNS_OK) {
             printf("%s\n", pc->done);
-        else
+            person_verified(s->card);
+        } else
             rc = pin_report_failure(s, err, tries, pc->checks);
     }
     cli_secret_wipe(new_pin, sizeof(new_pin));

@@ -17,7 +17,8 @@
  * the card rejected on this card handle is refused (TSCNS_E_PIN_REJECTED) if passed again, without
  * being sent; PIN and PUK bytes are cleansed from cardio's buffers after use and never traced.
  * Tries left are reported through the @p tries_left out-parameters: the count from the card's
- * 63Cx answer, 0 when blocked, -1 when unknown.
+ * 63Cx answer, 0 when blocked, -1 when unknown. Every answer of the card to a PIN command also
+ * goes to the user's PIN record of the card (tscns/pin_state.h), which other processes read.
  */
 #ifndef TSCNS_CARD_H
 #define TSCNS_CARD_H
