@@ -47,7 +47,8 @@ static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
             return 0;
         }
     } else {
-        tsp_raise(prov, TSP_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH, not %s", src);
+        /* The value is not repeated: a bare PIN is the likely mistake here. */
+        tsp_raise(prov, TSP_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH");
         return 0;
     }
     if (!tscns_pin_format_ok(pin)) {
