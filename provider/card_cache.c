@@ -123,7 +123,7 @@ tscns_card *tsp_cache_card(const tsp_prov *prov, const char *reader, const char 
          * the reason; without a serial it names the one empty reader or counts the empty ones.
          */
         if (err == TSCNS_E_NO_CARD && serial != NULL)
-            tsp_raise(prov, TSP_R_NO_CARD, "serial %s%s%s", serial,
+            tsp_raise(prov, TSCNS_PR_NO_CARD, "serial %s%s%s", serial,
                       reader != NULL ? ", reader " : "", reader != NULL ? reader : "");
         else
             tsp_raise_card(prov, err, NULL, ctx, -1);
@@ -138,7 +138,7 @@ tscns_card *tsp_cache_card(const tsp_prov *prov, const char *reader, const char 
         OPENSSL_free(e);
         tscns_card_close(card);
         card = NULL;
-        tsp_raise(prov, TSP_R_MALLOC, NULL);
+        tsp_raise(prov, TSCNS_PR_MALLOC, NULL);
         goto end;
     }
     e->card = card;

@@ -98,11 +98,11 @@ static int parse_keyref(const tsp_prov *prov, const char *text, tsp_uri *uri)
     const char *why = NULL;
 
     if (!tsp_uri_parse(text, uri, &why)) {
-        tsp_raise(prov, TSP_R_BAD_KEY_REFERENCE, "%s: %s", text, why);
+        tsp_raise(prov, TSCNS_PR_BAD_KEY_REFERENCE, "%s: %s", text, why);
         return 0;
     }
     if (uri->type != TSP_URI_ANY && uri->type != TSP_URI_PRIVATE) {
-        tsp_raise(prov, TSP_R_BAD_KEY_REFERENCE, "%s: type= must be private", text);
+        tsp_raise(prov, TSCNS_PR_BAD_KEY_REFERENCE, "%s: type= must be private", text);
         tsp_uri_clear(uri);
         return 0;
     }
@@ -237,7 +237,7 @@ static int keyref_pem_decode(void *ctx, OSSL_CORE_BIO *cin, int selection, OSSL_
         return 0;
     tsp_key_free(key);
     if (!uri_to_der(text, &der, &derlen)) {
-        tsp_raise(prov, TSP_R_MALLOC, NULL);
+        tsp_raise(prov, TSCNS_PR_MALLOC, NULL);
         return 0;
     }
     params[0] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, der, (size_t)derlen);

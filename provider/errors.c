@@ -9,31 +9,31 @@
 #include "log.h"
 
 static const OSSL_ITEM reason_strings[] = {
-    {TSP_R_NO_SERVICE, "no PC/SC service (is pcscd running?)"},
-    {TSP_R_NO_READER, "no smart-card reader"},
-    {TSP_R_NO_CARD, "no card in reader"},
-    {TSP_R_CARD_REMOVED, "the card was removed or reset"},
-    {TSP_R_CARD_BUSY, "another program holds the card"},
-    {TSP_R_UNKNOWN_CARD, "card not supported"},
-    {TSP_R_CONTACTLESS, "card read over the contactless interface: use the contact slot"},
-    {TSP_R_CARD_ERROR, "card error"},
-    {TSP_R_WRONG_PIN, "wrong PIN"},
-    {TSP_R_WRONG_PIN_2_LEFT, "wrong PIN: 2 tries left (the card blocks at 0)"},
-    {TSP_R_WRONG_PIN_1_LEFT, "wrong PIN: 1 try left (one more wrong PIN blocks the card)"},
-    {TSP_R_PIN_BLOCKED, "PIN blocked: unblock with `tscns pin unblock`"},
-    {TSP_R_PIN_NOT_SENT, "PIN not sent to the card"},
-    {TSP_R_NO_PIN, "no PIN available"},
-    {TSP_R_PIN_SOURCE, "cannot read the configured pin-source"},
-    {TSP_R_BAD_URI, "invalid cns: URI"},
-    {TSP_R_BAD_KEY_REFERENCE, "invalid " TSCNS_KEYREF_PEM_LABEL " file"},
-    {TSP_R_BAD_CERTIFICATE, "the card's certificate cannot be parsed"},
-    {TSP_R_UNSUPPORTED, "not supported by the tscns provider"},
-    {TSP_R_BAD_PARAMETER, "invalid parameter"},
-    {TSP_R_BAD_LENGTH, "invalid length"},
-    {TSP_R_NOT_INITIALISED, "operation not initialised"},
-    {TSP_R_SOFTWARE, "software cryptography failed"},
-    {TSP_R_MALLOC, "out of memory"},
-    {TSP_R_INTERNAL, "internal error"},
+    {TSCNS_PR_NO_SERVICE, "no PC/SC service (is pcscd running?)"},
+    {TSCNS_PR_NO_READER, "no smart-card reader"},
+    {TSCNS_PR_NO_CARD, "no card in reader"},
+    {TSCNS_PR_CARD_REMOVED, "the card was removed or reset"},
+    {TSCNS_PR_CARD_BUSY, "another program holds the card"},
+    {TSCNS_PR_UNKNOWN_CARD, "card not supported"},
+    {TSCNS_PR_CONTACTLESS, "card read over the contactless interface: use the contact slot"},
+    {TSCNS_PR_CARD_ERROR, "card error"},
+    {TSCNS_PR_WRONG_PIN, "wrong PIN"},
+    {TSCNS_PR_WRONG_PIN_2_LEFT, "wrong PIN: 2 tries left (the card blocks at 0)"},
+    {TSCNS_PR_WRONG_PIN_1_LEFT, "wrong PIN: 1 try left (one more wrong PIN blocks the card)"},
+    {TSCNS_PR_PIN_BLOCKED, "PIN blocked: unblock with `tscns pin unblock`"},
+    {TSCNS_PR_PIN_NOT_SENT, "PIN not sent to the card"},
+    {TSCNS_PR_NO_PIN, "no PIN available"},
+    {TSCNS_PR_PIN_SOURCE, "cannot read the configured pin-source"},
+    {TSCNS_PR_BAD_URI, "invalid cns: URI"},
+    {TSCNS_PR_BAD_KEY_REFERENCE, "invalid " TSCNS_KEYREF_PEM_LABEL " file"},
+    {TSCNS_PR_BAD_CERTIFICATE, "the card's certificate cannot be parsed"},
+    {TSCNS_PR_UNSUPPORTED, "not supported by the tscns provider"},
+    {TSCNS_PR_BAD_PARAMETER, "invalid parameter"},
+    {TSCNS_PR_BAD_LENGTH, "invalid length"},
+    {TSCNS_PR_NOT_INITIALISED, "operation not initialised"},
+    {TSCNS_PR_SOFTWARE, "software cryptography failed"},
+    {TSCNS_PR_MALLOC, "out of memory"},
+    {TSCNS_PR_INTERNAL, "internal error"},
     {0, NULL}};
 
 const OSSL_ITEM *tsp_reason_strings(void)
@@ -44,7 +44,7 @@ const OSSL_ITEM *tsp_reason_strings(void)
 /* The reasons a person can act on: these are also told directly (log.h). */
 static int told_to_user(int reason)
 {
-    return reason >= TSP_R_NO_SERVICE && reason <= TSP_R_BAD_CERTIFICATE;
+    return reason >= TSCNS_PR_NO_SERVICE && reason <= TSCNS_PR_BAD_CERTIFICATE;
 }
 
 static const char *reason_text(int reason)
@@ -112,34 +112,34 @@ static int reason_of(tscns_err err)
 {
     switch (err) {
     case TSCNS_E_NO_SERVICE:
-        return TSP_R_NO_SERVICE;
+        return TSCNS_PR_NO_SERVICE;
     case TSCNS_E_NO_READER:
-        return TSP_R_NO_READER;
+        return TSCNS_PR_NO_READER;
     case TSCNS_E_NO_CARD:
-        return TSP_R_NO_CARD;
+        return TSCNS_PR_NO_CARD;
     case TSCNS_E_CARD_REMOVED:
     case TSCNS_E_CARD_RESET:
-        return TSP_R_CARD_REMOVED;
+        return TSCNS_PR_CARD_REMOVED;
     case TSCNS_E_SHARING:
-        return TSP_R_CARD_BUSY;
+        return TSCNS_PR_CARD_BUSY;
     case TSCNS_E_UNKNOWN_CARD:
-        return TSP_R_UNKNOWN_CARD;
+        return TSCNS_PR_UNKNOWN_CARD;
     case TSCNS_E_CONTACTLESS:
-        return TSP_R_CONTACTLESS;
+        return TSCNS_PR_CONTACTLESS;
     case TSCNS_E_PIN_INCORRECT:
-        return TSP_R_WRONG_PIN;
+        return TSCNS_PR_WRONG_PIN;
     case TSCNS_E_PIN_BLOCKED:
-        return TSP_R_PIN_BLOCKED;
+        return TSCNS_PR_PIN_BLOCKED;
     case TSCNS_E_PIN_REJECTED:
-        return TSP_R_PIN_NOT_SENT;
+        return TSCNS_PR_PIN_NOT_SENT;
     case TSCNS_E_CANCELLED:
-        return TSP_R_NO_PIN;
+        return TSCNS_PR_NO_PIN;
     case TSCNS_E_NOMEM:
-        return TSP_R_MALLOC;
+        return TSCNS_PR_MALLOC;
     case TSCNS_E_INTERNAL:
-        return TSP_R_INTERNAL;
+        return TSCNS_PR_INTERNAL;
     default:
-        return TSP_R_CARD_ERROR;
+        return TSCNS_PR_CARD_ERROR;
     }
 }
 
@@ -150,7 +150,7 @@ static int reason_of(tscns_err err)
  */
 static int strerror_adds(tscns_err err)
 {
-    return reason_of(err) == TSP_R_CARD_ERROR || err == TSCNS_E_CARD_RESET ||
+    return reason_of(err) == TSCNS_PR_CARD_ERROR || err == TSCNS_E_CARD_RESET ||
            err == TSCNS_E_PIN_REJECTED;
 }
 
@@ -238,7 +238,7 @@ void tsp_raise_card_at(const tsp_prov *prov, const char *file, int line, const c
         detail = "";
     /* The reason string already says "wrong PIN", and with 2 or 1 tries left the count too. */
     if (err == TSCNS_E_PIN_INCORRECT && (tries_left == 2 || tries_left == 1))
-        reason = tries_left == 2 ? TSP_R_WRONG_PIN_2_LEFT : TSP_R_WRONG_PIN_1_LEFT;
+        reason = tries_left == 2 ? TSCNS_PR_WRONG_PIN_2_LEFT : TSCNS_PR_WRONG_PIN_1_LEFT;
     if (reason != reason_of(err))
         data[0] = '\0';
     else if ((err == TSCNS_E_PIN_INCORRECT || err == TSCNS_E_PIN_REJECTED) && tries_left >= 0)

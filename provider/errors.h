@@ -8,37 +8,9 @@
 #include <openssl/core.h>
 
 #include "tscns/card.h"
+#include "tscns/provider_reasons.h"
 
 #include "provider.h"
-
-enum tsp_reason {
-    TSP_R_NO_SERVICE = 1,
-    TSP_R_NO_READER,
-    TSP_R_NO_CARD,
-    TSP_R_CARD_REMOVED,
-    TSP_R_CARD_BUSY,
-    TSP_R_UNKNOWN_CARD,
-    TSP_R_CONTACTLESS,
-    TSP_R_CARD_ERROR,
-    TSP_R_WRONG_PIN,
-    /* Programs that print only the reason string (curl) show the count with these two. */
-    TSP_R_WRONG_PIN_2_LEFT,
-    TSP_R_WRONG_PIN_1_LEFT,
-    TSP_R_PIN_BLOCKED,
-    TSP_R_PIN_NOT_SENT,
-    TSP_R_NO_PIN,
-    TSP_R_PIN_SOURCE,
-    TSP_R_BAD_URI,
-    TSP_R_BAD_KEY_REFERENCE,
-    TSP_R_BAD_CERTIFICATE,
-    TSP_R_UNSUPPORTED,
-    TSP_R_BAD_PARAMETER,
-    TSP_R_BAD_LENGTH,
-    TSP_R_NOT_INITIALISED,
-    TSP_R_SOFTWARE,
-    TSP_R_MALLOC,
-    TSP_R_INTERNAL
-};
 
 const OSSL_ITEM *tsp_reason_strings(void);
 

@@ -16,7 +16,7 @@ tsp_key *tsp_key_new(tsp_prov *prov)
     tsp_key *key = OPENSSL_zalloc(sizeof(*key));
 
     if (key == NULL) {
-        tsp_raise(prov, TSP_R_MALLOC, NULL);
+        tsp_raise(prov, TSCNS_PR_MALLOC, NULL);
         return NULL;
     }
     key->prov = prov;
@@ -44,12 +44,12 @@ void tsp_key_free(tsp_key *key)
 static int take_public(tsp_key *key, EVP_PKEY *pub)
 {
     if (!EVP_PKEY_is_a(pub, "RSA")) {
-        tsp_raise(key->prov, TSP_R_UNSUPPORTED, "the card's key is not RSA");
+        tsp_raise(key->prov, TSCNS_PR_UNSUPPORTED, "the card's key is not RSA");
         return 0;
     }
     if (!EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &key->n) ||
         !EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &key->e)) {
-        tsp_raise(key->prov, TSP_R_SOFTWARE, "cannot read the RSA public key");
+        tsp_raise(key->prov, TSCNS_PR_SOFTWARE, "cannot read the RSA public key");
         return 0;
     }
     key->pub = pub;
@@ -77,7 +77,7 @@ int tsp_key_set_public(tsp_key *key, const BIGNUM *n, const BIGNUM *e)
         (pctx = EVP_PKEY_CTX_new_from_name(sw, "RSA", NULL)) == NULL ||
         EVP_PKEY_fromdata_init(pctx) <= 0 ||
         EVP_PKEY_fromdata(pctx, &pub, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        tsp_raise(key->prov, TSP_R_SOFTWARE, "cannot build the RSA public key");
+        tsp_raise(key->prov, TSCNS_PR_SOFTWARE, "cannot build the RSA public key");
         goto end;
     }
     if (!(ok = take_public(key, pub)))
@@ -124,7 +124,7 @@ static int key_from_certificate(tsp_key *key, tscns_card *card)
     p = der;
     if ((x = X509_new_ex(sw, NULL)) == NULL || d2i_X509(&x, &p, (long)len) == NULL ||
         (pub = X509_get_pubkey(x)) == NULL) {
-        tsp_raise(key->prov, TSP_R_BAD_CERTIFICATE, "card in %s", tscns_card_reader(card));
+        tsp_raise(key->prov, TSCNS_PR_BAD_CERTIFICATE, "card in %s", tscns_card_reader(card));
         goto end;
     }
     if (!(ok = take_public(key, pub)))
@@ -165,7 +165,7 @@ tsp_key *tsp_key_open(tsp_prov *prov, const tsp_uri *uri, OSSL_PASSPHRASE_CALLBA
     key->on_card = 1;
     if ((reader != NULL && (key->reader = OPENSSL_strdup(reader)) == NULL) ||
         (serial != NULL && (key->serial = OPENSSL_strdup(serial)) == NULL)) {
-        tsp_raise(prov, TSP_R_MALLOC, NULL);
+        tsp_raise(prov, TSCNS_PR_MALLOC, NULL);
         goto err;
     }
     if (!key_from_certificate(key, card))
@@ -185,7 +185,7 @@ err:
 tscns_card *tsp_key_card(const tsp_key *key)
 {
     if (!key->on_card) {
-        tsp_raise(key->prov, TSP_R_UNSUPPORTED, "a public key cannot sign");
+        tsp_raise(key->prov, TSCNS_PR_UNSUPPORTED, "a public key cannot sign");
         return NULL;
     }
     return tsp_cache_card(key->prov, key->reader, key->serial);

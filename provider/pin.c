@@ -30,12 +30,12 @@ static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
         const char *v = getenv(src + 4);
 
         if (v == NULL) {
-            tsp_raise(prov, TSP_R_PIN_SOURCE, "environment variable %s is not set", src + 4);
+            tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "environment variable %s is not set", src + 4);
             return 0;
         }
         len = strlen(v);
         if (len >= PIN_BUF) {
-            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s is too long for a PIN", src);
+            tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "%s is too long for a PIN", src);
             return 0;
         }
         memcpy(pin, v, len + 1);
@@ -43,16 +43,16 @@ static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
         char why[512];
 
         if (tscns_pin_file_read(src + 5, pin, PIN_BUF, why, sizeof(why)) != TSCNS_PIN_FILE_OK) {
-            tsp_raise(prov, TSP_R_PIN_SOURCE, "%s", why);
+            tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "%s", why);
             return 0;
         }
     } else {
         /* The value is not repeated: a bare PIN is the likely mistake here. */
-        tsp_raise(prov, TSP_R_PIN_SOURCE, "pin-source must be env:NAME or file:PATH");
+        tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "pin-source must be env:NAME or file:PATH");
         return 0;
     }
     if (!tscns_pin_format_ok(pin)) {
-        tsp_raise(prov, TSP_R_PIN_SOURCE, "the PIN from %s is not 5 to 8 digits", src);
+        tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "the PIN from %s is not 5 to 8 digits", src);
         return 0;
     }
     return 1;
@@ -105,7 +105,7 @@ static int typed_pin_ok(const tsp_prov *prov, char pin[PIN_BUF])
     pin[strcspn(pin, "\r\n")] = '\0';
     if (!tscns_pin_format_ok(pin)) {
         /* Never sent: a malformed PIN would only cost the user a try. */
-        tsp_raise(prov, TSP_R_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
+        tsp_raise(prov, TSCNS_PR_NO_PIN, "the PIN given is not 5 to 8 digits (nothing sent)");
         return 0;
     }
     return 1;
@@ -122,7 +122,8 @@ static int ask_callback(const tsp_prov *prov, tscns_card *card, const char *info
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, (char *)info, 0);
     params[1] = OSSL_PARAM_construct_end();
     if (!cb(pin, PIN_BUF - 1, &len, params, cbarg) || len == 0) {
-        tsp_raise(prov, TSP_R_NO_PIN, "no PIN given for the card in %s", tscns_card_reader(card));
+        tsp_raise(prov, TSCNS_PR_NO_PIN, "no PIN given for the card in %s",
+                  tscns_card_reader(card));
         return 0;
     }
     if (len >= PIN_BUF)
@@ -142,13 +143,13 @@ static int ask_pinentry(const tsp_prov *prov, const char *info, const char *why,
     else if (strncmp(prov->pin_prompt, "pinentry:/", 10) == 0)
         program = prov->pin_prompt + 9;
     if (program == NULL) {
-        tsp_raise(prov, TSP_R_BAD_PARAMETER,
+        tsp_raise(prov, TSCNS_PR_BAD_PARAMETER,
                   "pin-prompt must be pinentry or pinentry:/PATH, not %s", prov->pin_prompt);
         return 0;
     }
     snprintf(desc, sizeof(desc), "%s%s%s", info, why[0] != '\0' ? "\n\n" : "", why);
     if (!tsp_pinentry_get(program, desc, "PIN:", pin, PIN_BUF, err, sizeof(err))) {
-        tsp_raise(prov, TSP_R_NO_PIN, "%s", err);
+        tsp_raise(prov, TSCNS_PR_NO_PIN, "%s", err);
         return 0;
     }
     return typed_pin_ok(prov, pin);
@@ -240,9 +241,9 @@ static int ensure(const tsp_prov *prov, tscns_card *card, OSSL_PASSPHRASE_CALLBA
         ok = verify(prov, card, &v, pin, 0);
     else if (why[0] != '\0')
         /* Last, so that a program showing only the last error shows why. */
-        tsp_raise(prov, TSP_R_PIN_NOT_SENT, "%s", why);
+        tsp_raise(prov, TSCNS_PR_PIN_NOT_SENT, "%s", why);
     else if (cb == NULL && prov->pin_prompt == NULL)
-        tsp_raise(prov, TSP_R_NO_PIN,
+        tsp_raise(prov, TSCNS_PR_NO_PIN,
                   "the card needs its PIN: set pin-source or pin-prompt = pinentry in "
                   "openssl.cnf, or give a passphrase (e.g. openssl -passin, curl --pass)");
     OPENSSL_cleanse(pin, sizeof(pin));

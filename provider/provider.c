@@ -68,7 +68,7 @@ OSSL_LIB_CTX *tsp_prov_swctx(tsp_prov *prov)
     ctx = prov->sw_libctx;
     pthread_mutex_unlock(&prov->sw_lock);
     if (ctx == NULL)
-        tsp_raise(prov, TSP_R_SOFTWARE,
+        tsp_raise(prov, TSCNS_PR_SOFTWARE,
                   "cannot load the default provider for the software "
                   "parts");
     return ctx;

@@ -38,14 +38,14 @@ EVP_MD *tsp_sig_fetch_digest(tsp_sigctx *c, const char *name, const char *propq)
                 return md;
     } else if (propq != NULL && (md = EVP_MD_fetch(sw, name, NULL)) != NULL) {
         EVP_MD_free(md);
-        tsp_raise(c->prov, TSP_R_UNSUPPORTED,
+        tsp_raise(c->prov, TSCNS_PR_UNSUPPORTED,
                   "digest %s with properties \"%s\" (the provider's digests are the default "
                   "provider's)",
                   name, propq);
         return NULL;
     }
     EVP_MD_free(md);
-    tsp_raise(c->prov, TSP_R_UNSUPPORTED,
+    tsp_raise(c->prov, TSCNS_PR_UNSUPPORTED,
               "digest %s (supported: SHA-1, SHA-224, SHA-256, SHA-384, SHA-512)", name);
     return NULL;
 }
@@ -77,7 +77,7 @@ static int get_algorithm_id(tsp_sigctx *c, OSSL_PARAM *p)
         return 1;
     salt = tsp_pss_salt_bytes(c->saltlen, (size_t)EVP_MD_get_size(c->md), c->key->bits);
     if (!tsp_algid_der(c->md, c->pad == RSA_PKCS1_PSS_PADDING, mgf1, salt, &der, &len)) {
-        tsp_raise(c->prov, TSP_R_SOFTWARE, "cannot encode the AlgorithmIdentifier");
+        tsp_raise(c->prov, TSCNS_PR_SOFTWARE, "cannot encode the AlgorithmIdentifier");
         return 0;
     }
     ok = OSSL_PARAM_set_octet_string(p, der, len);
@@ -165,7 +165,7 @@ static int set_pad(tsp_sigctx *c, const OSSL_PARAM *p)
         pad = 0;
     }
     if (pad != RSA_PKCS1_PADDING && pad != RSA_PKCS1_PSS_PADDING) {
-        tsp_raise(c->prov, TSP_R_UNSUPPORTED, "padding mode (only pkcs1 and pss can sign)");
+        tsp_raise(c->prov, TSCNS_PR_UNSUPPORTED, "padding mode (only pkcs1 and pss can sign)");
         return 0;
     }
     c->pad = pad;
@@ -190,13 +190,13 @@ static int set_saltlen(tsp_sigctx *c, const OSSL_PARAM *p)
         else {
             v = strtol(s, &end, 10);
             if (*s == '\0' || *end != '\0' || v < 0 || v > 4096) {
-                tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "salt length %s", s);
+                tsp_raise(c->prov, TSCNS_PR_BAD_PARAMETER, "salt length %s", s);
                 return 0;
             }
             salt = (int)v;
         }
     } else if (!OSSL_PARAM_get_int(p, &salt) || salt < TSP_SALT_MAX) {
-        tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "salt length");
+        tsp_raise(c->prov, TSCNS_PR_BAD_PARAMETER, "salt length");
         return 0;
     }
     c->saltlen = salt;
@@ -239,7 +239,7 @@ int tsp_sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL) {
         if (c->digesting) {
-            tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "the digest cannot change mid-message");
+            tsp_raise(c->prov, TSCNS_PR_BAD_PARAMETER, "the digest cannot change mid-message");
             return 0;
         }
         if (!set_md_param(c, p, params, OSSL_SIGNATURE_PARAM_PROPERTIES, &c->md))

@@ -23,11 +23,11 @@ static int set_sign_key(tsp_sigctx *c, void *provkey)
     tsp_key *key = provkey != NULL ? provkey : c->key;
 
     if (key == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, "no key");
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, "no key");
         return 0;
     }
     if (!key->on_card || key->pub == NULL) {
-        tsp_raise(c->prov, TSP_R_UNSUPPORTED, "only the card's key can sign here");
+        tsp_raise(c->prov, TSCNS_PR_UNSUPPORTED, "only the card's key can sign here");
         return 0;
     }
     tsp_sig_take_key(c, key);
@@ -52,7 +52,7 @@ int tsp_sig_start_digest(tsp_sigctx *c)
         return 0;
     c->digesting = 0;
     if (!EVP_DigestInit_ex2(c->mdctx, c->md, NULL)) {
-        tsp_raise(c->prov, TSP_R_SOFTWARE, "digest init");
+        tsp_raise(c->prov, TSCNS_PR_SOFTWARE, "digest init");
         return 0;
     }
     return 1;
@@ -84,7 +84,7 @@ int tsp_sig_digest_sign_update(void *vctx, const unsigned char *data, size_t dat
     tsp_sigctx *c = vctx;
 
     if (c->mdctx == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, NULL);
         return 0;
     }
     c->digesting = 1;
@@ -110,7 +110,7 @@ static int check_signature(tsp_sigctx *c, const unsigned char *sig, const unsign
     ok = backlen == k && CRYPTO_memcmp(back, block, k) == 0;
 end:
     if (!ok)
-        tsp_raise(c->prov, TSP_R_CARD_ERROR,
+        tsp_raise(c->prov, TSCNS_PR_CARD_ERROR,
                   "the card's signature does not verify with its certificate's public key");
     EVP_PKEY_CTX_free(pctx);
     OPENSSL_clear_free(back, k);
@@ -161,11 +161,11 @@ static int encode(tsp_sigctx *c, const unsigned char *in, size_t inlen, unsigned
     if (c->pad != RSA_PKCS1_PSS_PADDING) {
         if (tsp_emsa_pkcs1(c->md, in, inlen, block, k))
             return 1;
-        tsp_raise(c->prov, TSP_R_BAD_LENGTH, "cannot encode PKCS#1 v1.5 for %zu bytes", inlen);
+        tsp_raise(c->prov, TSCNS_PR_BAD_LENGTH, "cannot encode PKCS#1 v1.5 for %zu bytes", inlen);
         return 0;
     }
     if (c->md == NULL) {
-        tsp_raise(c->prov, TSP_R_BAD_PARAMETER, "RSA-PSS needs a digest");
+        tsp_raise(c->prov, TSCNS_PR_BAD_PARAMETER, "RSA-PSS needs a digest");
         return 0;
     }
     if ((sw = tsp_prov_swctx(c->prov)) == NULL)
@@ -173,7 +173,7 @@ static int encode(tsp_sigctx *c, const unsigned char *in, size_t inlen, unsigned
     if (tsp_emsa_pss(sw, c->md, c->mgf1 != NULL ? c->mgf1 : c->md, in, inlen, c->saltlen,
                      c->key->bits, block, k))
         return 1;
-    tsp_raise(c->prov, TSP_R_BAD_LENGTH,
+    tsp_raise(c->prov, TSCNS_PR_BAD_LENGTH,
               "cannot encode RSA-PSS (digest length %zu, salt length %d, key %d bits)", inlen,
               c->saltlen, c->key->bits);
     return 0;
@@ -191,7 +191,8 @@ static int card_sign(tsp_sigctx *c, unsigned char *sig, size_t *siglen, size_t s
     int ok = 0;
 
     if (sigsize < k) {
-        tsp_raise(c->prov, TSP_R_BAD_LENGTH, "signature buffer of %zu bytes, need %zu", sigsize, k);
+        tsp_raise(c->prov, TSCNS_PR_BAD_LENGTH, "signature buffer of %zu bytes, need %zu", sigsize,
+                  k);
         return 0;
     }
     if ((block = OPENSSL_malloc(k)) != NULL && (out = OPENSSL_malloc(k)) != NULL &&
@@ -214,7 +215,7 @@ int tsp_sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
     tsp_sigctx *c = vctx;
 
     if (c->key == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {
@@ -231,7 +232,7 @@ int tsp_sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen, si
     unsigned int hlen;
 
     if (c->key == NULL || c->mdctx == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {
@@ -240,7 +241,7 @@ int tsp_sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen, si
     }
     c->digesting = 0;
     if (!EVP_DigestFinal_ex(c->mdctx, hash, &hlen)) {
-        tsp_raise(c->prov, TSP_R_SOFTWARE, "digest");
+        tsp_raise(c->prov, TSCNS_PR_SOFTWARE, "digest");
         return 0;
     }
     return card_sign(c, sig, siglen, sigsize, hash, hlen);
@@ -252,7 +253,7 @@ int tsp_sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t s
     tsp_sigctx *c = vctx;
 
     if (c->key == NULL || c->md == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, NULL);
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, NULL);
         return 0;
     }
     if (sig == NULL) {

@@ -15,7 +15,7 @@ static int set_verify_key(tsp_sigctx *c, void *provkey)
     tsp_key *key = provkey != NULL ? provkey : c->key;
 
     if (key == NULL || key->pub == NULL) {
-        tsp_raise(c->prov, TSP_R_NOT_INITIALISED, "no public key");
+        tsp_raise(c->prov, TSCNS_PR_NOT_INITIALISED, "no public key");
         return 0;
     }
     if (tsp_prov_swctx(c->prov) == NULL)

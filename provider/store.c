@@ -135,7 +135,7 @@ static int load_public(storectx *s, tsp_key *key, OSSL_CALLBACK *object_cb, void
     int len, ok, type = OSSL_OBJECT_PKEY;
 
     if ((len = i2d_PUBKEY(key->pub, &der)) <= 0) {
-        tsp_raise(s->prov, TSP_R_SOFTWARE, "cannot encode the public key");
+        tsp_raise(s->prov, TSCNS_PR_SOFTWARE, "cannot encode the public key");
         return 0;
     }
     params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
@@ -176,7 +176,7 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cb
 
     if (s->bad_uri != NULL) {
         if (s->step != STEP_DONE)
-            tsp_raise(s->prov, TSP_R_BAD_URI, "%s: %s", s->bad_uri, s->bad_why);
+            tsp_raise(s->prov, TSCNS_PR_BAD_URI, "%s: %s", s->bad_uri, s->bad_why);
         s->step = STEP_DONE;
         return 0;
     }

@@ -9,6 +9,8 @@
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
+#include "tscns/provider_reasons.h"
+
 #include "ossl_report.h"
 #include "pin_input.h"
 #include "provider_path.h"
@@ -73,22 +75,29 @@ static EVP_PKEY *load_key(struct card_key *k, const char *uri)
 }
 
 /*
- * The exit code for the provider's reason (provider/errors.h; the provider raises them under
- * the name it was loaded by), so a wrong PIN exits as from `tscns pin verify`.
+ * The exit code for the provider's reason (include/tscns/provider_reasons.h; the provider raises
+ * them under the name it was loaded by), so a wrong PIN exits as from `tscns pin verify`.
  */
 static int exit_code(int reason)
 {
-    enum { NO_SERVICE = 1, CARD_BUSY = 5, WRONG_PIN = 9, PIN_BLOCKED = 10, NO_PIN = 12 };
-
-    if (reason >= NO_SERVICE && reason <= CARD_BUSY)
+    switch (reason) {
+    case TSCNS_PR_NO_SERVICE:
+    case TSCNS_PR_NO_READER:
+    case TSCNS_PR_NO_CARD:
+    case TSCNS_PR_CARD_REMOVED:
+    case TSCNS_PR_CARD_BUSY:
         return CLI_NO_CARD;
-    if (reason == WRONG_PIN)
+    case TSCNS_PR_WRONG_PIN:
+    case TSCNS_PR_WRONG_PIN_2_LEFT:
+    case TSCNS_PR_WRONG_PIN_1_LEFT:
         return CLI_WRONG_PIN;
-    if (reason == PIN_BLOCKED)
+    case TSCNS_PR_PIN_BLOCKED:
         return CLI_BLOCKED;
-    if (reason == NO_PIN)
+    case TSCNS_PR_NO_PIN:
         return CLI_USAGE;
-    return CLI_CARD_ERROR;
+    default:
+        return CLI_CARD_ERROR;
+    }
 }
 
 int card_key_open(struct card_key *k, const struct cli_global *g, const char *serial,
