@@ -44,7 +44,8 @@ const OSSL_ITEM *tsp_reason_strings(void)
 /* The reasons a person can act on: these are also told directly (log.h). */
 static int told_to_user(int reason)
 {
-    return reason >= TSCNS_PR_NO_SERVICE && reason <= TSCNS_PR_BAD_CERTIFICATE;
+    return (reason >= TSCNS_PR_NO_SERVICE && reason <= TSCNS_PR_BAD_CERTIFICATE) ||
+           reason == TSCNS_PR_WRONG_PIN_2_LEFT || reason == TSCNS_PR_WRONG_PIN_1_LEFT;
 }
 
 static const char *reason_text(int reason)

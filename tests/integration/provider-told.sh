@@ -82,6 +82,8 @@ PYEOF
         log=$TSCNS_LOG_0
         printf '%s\n' "$pin" >"$T/pin"
         told_wrong="tscns: wrong PIN for the TS-CNS card in \"$reader\""
+        asked="tscns: PIN of the TS-CNS card of $(image_field "$image" personal.given_name)"
+        asked+=" $(image_field "$image" personal.surname)"
 
         note "a wrong PIN: curl, then Python, say the tries left; one VERIFY each"
         mark_log "$log"
@@ -102,12 +104,15 @@ PYEOF
         note "log = auto on a terminal (script(1) gives the program a pseudo-terminal)"
         on_tty "curl -sS --cacert '$T/server.pem' --cert '$image/cert.pem' --key '$T/key.pem' \
             --pass $wrong -o /dev/null '$url'" 58
-        expect_err "$told_wrong (2 tries left; the card blocks at 0)" "$curl_key_error"
+        # On a terminal the provider also says which card the PIN is for (provider/pin.c).
+        expect_err "$asked (serial $(image_field "$image" serial))" \
+            "$told_wrong (2 tries left; the card blocks at 0)" "$curl_key_error"
         on_tty "'$PY' '$T/fetch.py' '$image/cert.pem' '$T/key.pem' '$url' '$T/server.pem' \
             $wrong" 1
         python_lines "$T/err" >"$T/err.py"
         mv "$T/err.py" "$T/err"
-        expect_err "$told_wrong (1 try left; the card blocks at 0)" "$py_key_error"
+        expect_err "$asked (serial $(image_field "$image" serial); 2 tries left)" \
+            "$told_wrong (1 try left; the card blocks at 0)" "$py_key_error"
         tscns pin verify --pin-file "$T/pin" >/dev/null
 
         note "log = none, debug = 1: the reason still on stderr, and where it was raised"
