@@ -90,7 +90,9 @@ static int verify(const tsp_prov *prov, tscns_card *card, const char *pin, int c
 
     if (err == TSCNS_OK)
         return 1;
-    if (configured && (err == TSCNS_E_PIN_INCORRECT || err == TSCNS_E_PIN_BLOCKED))
+    /* A VERIFY that got no answer (TSCNS_E_TIMEOUT) may have counted: never resent by itself. */
+    if (configured &&
+        (err == TSCNS_E_PIN_INCORRECT || err == TSCNS_E_PIN_BLOCKED || err == TSCNS_E_TIMEOUT))
         tsp_cache_mark_pin_source_rejected(card);
     if (err == TSCNS_E_PIN_REJECTED && tries < 0)
         tries = tscns_card_pin_tries_known(card);

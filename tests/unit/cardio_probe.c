@@ -48,6 +48,7 @@ static const char *const err_names[] = {
     "TSCNS_E_MISMATCH",
     "TSCNS_E_CANCELLED",
     "TSCNS_E_INTERNAL",
+    "TSCNS_E_TIMEOUT",
 };
 
 static const char *err_name(tscns_err e)
