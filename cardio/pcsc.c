@@ -258,6 +258,8 @@ static tscns_err op_connect(void *self, uint8_t *atr, size_t *atr_len)
         blen = sizeof(buf);
         rv = pcall_status(l->hctx, l->h, buf, &blen);
     }
+    if (l->stalled)
+        return TSCNS_E_TIMEOUT;
     if (rv != SCARD_S_SUCCESS)
         return fail(l, "SCardStatus", rv);
     if (blen > *atr_len)
@@ -306,11 +308,19 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
     if (rv == SCARD_W_RESET_CARD) {
         /* The command was not sent. The caller must select again: report the reset. */
         if (reconnect(l) != SCARD_S_SUCCESS) {
+            if (l->stalled)
+                return TSCNS_E_TIMEOUT;
             drop_card(l);
             return TSCNS_E_CARD_REMOVED;
         }
-        if (l->in_tx && pcall_begin(l->hctx, l->h) != SCARD_S_SUCCESS)
-            l->in_tx = 0;
+        if (l->in_tx) {
+            rv = pcall_begin(l->hctx, l->h);
+            note(l, "SCardBeginTransaction after reset", rv);
+            if (l->stalled)
+                return TSCNS_E_TIMEOUT;
+            if (rv != SCARD_S_SUCCESS)
+                l->in_tx = 0;
+        }
         return TSCNS_E_CARD_RESET;
     }
     return fail(l, "SCardTransmit", rv);
@@ -335,8 +345,11 @@ static tscns_err op_begin(void *self)
             return TSCNS_OK;
         }
         if (rv == SCARD_W_RESET_CARD) {
-            if (reconnect(l) != SCARD_S_SUCCESS)
+            if (reconnect(l) != SCARD_S_SUCCESS) {
+                if (l->stalled)
+                    return TSCNS_E_TIMEOUT;
                 drop_card(l);
+            }
             continue;
         }
         err = fail(l, "SCardBeginTransaction", rv);
