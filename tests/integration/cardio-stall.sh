@@ -35,6 +35,17 @@ PYEOF
         sandbox-card remove 0
         sandbox-card insert 0 "$image" "$@"
     }
+    # SIGSTOP takes effect when the kernel next stops pcscd's threads, after kill returns; no
+    # event tells a non-parent, so its state is polled (bounded: 5 s).
+    freeze_pcscd() {
+        local i
+        kill -STOP "$TSCNS_PCSCD_PID"
+        for i in $(seq 500); do
+            [ "$(cut -d' ' -f3 "/proc/$TSCNS_PCSCD_PID/stat")" = T ] && return 0
+            sleep 0.01
+        done
+        fail "pcscd did not stop"
+    }
     tries_on_card() { sed -n 's/^pin_tries=//p' "$image/card.state"; }
 
     # Run CLIENT-NAME COMMAND...: it must fail within the limit and say what stalled.
@@ -70,6 +81,16 @@ PYEOF
         done
     }
 
+    note "the deadline's settings: malformed values refused"
+    expect_fail tscns cert --card-timeout 0
+    assert_eq "$RC" 1 "--card-timeout 0: exit code (usage)"
+    assert_contains "$OUT" "--card-timeout wants whole seconds from 1 to 3600, got '0'" "--card-timeout 0"
+    # The provider refuses to load (OpenSSL 3.0 drops the reason of a failed configuration).
+    prov_conf "$T/bad.cnf" env:TSCNS_TEST_PIN "card-timeout = 3s"
+    expect_fail env OPENSSL_CONF="$T/bad.cnf" openssl pkey -in cns:type=private -pubout
+    assert_contains "$OUT" "unregistered scheme" "card-timeout = 3s: no provider"
+    assert_contains "$OUT" "scheme=cns" "card-timeout = 3s: no provider"
+
     note "stall at READ BINARY: tscns cert and the three TLS clients"
     mark_log "$log"
     card_again --hang-on READ_BINARY
@@ -95,7 +116,7 @@ PYEOF
 
     note "frozen pcscd"
     card_again
-    kill -STOP "$TSCNS_PCSCD_PID"
+    freeze_pcscd
     must_stall "pcscd/tscns cert" tscns cert --card-timeout $deadline
     assert_contains "$OUT" "pcscd did not complete SCardEstablishContext" "tscns cert: pcscd"
     must_stall "pcscd/curl" curl -sS --cacert "$T/server.pem" --cert "$image/cert.pem" \
@@ -152,7 +173,7 @@ PYEOF
     sign ok
     assert_eq "$(new_count "$log" VERIFY)" 2 "VERIFY: once per insertion"
 
-    kill -STOP "$TSCNS_PCSCD_PID"
+    freeze_pcscd
     sign fail
     assert_contains "$REPLY" "within $deadline s" "signer with pcscd frozen: message"
     echo "long-running: signature with pcscd frozen failed in $(echo "$REPLY" | cut -d' ' -f2) ms" >&2
