@@ -2,7 +2,8 @@
 # Deadlines (cardio/README.md, "Deadlines"): a card that stops answering (tscns-vcard --hang-on
 # at READ BINARY, VERIFY and PSO DECIPHER) and a frozen pcscd (SIGSTOP) make `tscns cert`,
 # `openssl s_client`, curl and Python's ssl fail with the message within the deadline + 5 s,
-# never hang; the card's PIN counter is untouched (no VERIFY beyond the ones answered). One
+# never hang (the deadline from the provider's card-timeout, --card-timeout and
+# TSCNS_CARD_TIMEOUT); the card's PIN counter is untouched (no VERIFY beyond the ones answered). One
 # long-running process signs again once the card answers (card put back, pcscd continued),
 # and does not resend a configured PIN whose VERIFY got no answer. A `tscns extend` write that
 # stalls at its second UPDATE BINARY ends like a pulled card: no write-back through a card that
@@ -98,6 +99,8 @@ PYEOF
     assert_eq "$RC" 3 "tscns cert: exit code of a card error"
     assert_contains "$OUT" "the card in \"$TSCNS_READER_0\" did not answer READ BINARY" \
         "tscns cert: reader and step"
+    card_again --hang-on READ_BINARY
+    deadline=2 must_stall "READ_BINARY/TSCNS_CARD_TIMEOUT=2" env TSCNS_CARD_TIMEOUT=2 tscns cert
     clients READ_BINARY "the card in \"$TSCNS_READER_0\" did not answer READ BINARY"
     assert_eq "$(new_count "$log" VERIFY)" 0 "VERIFY with a card stuck at READ BINARY"
 
