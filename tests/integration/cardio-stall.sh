@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deadlines (cardio/README.md, "Deadlines"): a card that stops answering (tscns-vcard --hang-on
 # at READ BINARY, VERIFY and PSO DECIPHER) and a frozen pcscd (SIGSTOP) make `tscns cert`,
-# `openssl s_client`, curl and Python's ssl fail with the message within the deadline + 5 s,
-# never hang (the deadline from the provider's card-timeout, --card-timeout and
+# `openssl s_client`, curl and Python's ssl fail within the deadline + 5 s (tscns and s_client
+# print the reader and the stalled step; curl and Python only their own summary), never hang (the deadline from the provider's card-timeout, --card-timeout and
 # TSCNS_CARD_TIMEOUT); the card's PIN counter is untouched (no VERIFY beyond the ones answered). One
 # long-running process signs again once the card answers (card put back, pcscd continued),
 # and does not resend a configured PIN whose VERIFY got no answer. A `tscns extend` write that
