@@ -34,6 +34,30 @@ typedef struct entry {
 } entry;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cache_fork_once = PTHREAD_ONCE_INIT;
+
+static void cache_unlock(void)
+{
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static void cache_hold(void)
+{
+    pthread_mutex_lock(&cache_mu);
+}
+
+/* fork() waits for a thread inside the cache (memory only, never card I/O): the child's copy
+ * is whole and its lock free. */
+static void cache_fork_init(void)
+{
+    pthread_atfork(cache_hold, cache_unlock, cache_unlock);
+}
+
+static void cache_lock(void)
+{
+    pthread_once(&cache_fork_once, cache_fork_init);
+    pthread_mutex_lock(&cache_mu);
+}
 static entry *cache_head;
 
 /*
@@ -54,11 +78,11 @@ int cert_cache_profile(const char *reader, const char *serial, const cardio_prof
 {
     entry *e;
 
-    pthread_mutex_lock(&cache_mu);
+    cache_lock();
     e = find(reader, serial, NULL);
     if (e != NULL)
         *prof = e->prof;
-    pthread_mutex_unlock(&cache_mu);
+    cache_unlock();
     return e != NULL;
 }
 
@@ -68,7 +92,7 @@ static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
     entry *e;
     tscns_err err = TSCNS_OK;
 
-    pthread_mutex_lock(&cache_mu);
+    cache_lock();
     e = find(card->reader, card->serial, card->prof);
     if (e == NULL) {
         e = calloc(1, sizeof(*e));
@@ -100,7 +124,7 @@ static tscns_err cache_put(const tscns_card *card, uint8_t *der, size_t len)
         der = NULL;
     }
 end:
-    pthread_mutex_unlock(&cache_mu);
+    cache_unlock();
     free(der);
     return err;
 }
@@ -110,14 +134,14 @@ static int cache_get(const tscns_card *card, const uint8_t **der, size_t *len)
     entry *e;
     int found = 0;
 
-    pthread_mutex_lock(&cache_mu);
+    cache_lock();
     e = find(card->reader, card->serial, card->prof);
     if (e != NULL && e->der != NULL && !e->stale) {
         *der = e->der;
         *len = e->len;
         found = 1;
     }
-    pthread_mutex_unlock(&cache_mu);
+    cache_unlock();
     return found;
 }
 
@@ -125,12 +149,12 @@ void cert_cache_forget(const char *reader, const char *serial, const cardio_prof
 {
     entry *e;
 
-    pthread_mutex_lock(&cache_mu);
+    cache_lock();
     e = find(reader, serial, prof);
     /* Only marked: callers may still hold the old pointer, and the profile is still right. */
     if (e != NULL)
         e->stale = 1;
-    pthread_mutex_unlock(&cache_mu);
+    cache_unlock();
 }
 
 void tscns_cert_cache_clear(void)
@@ -138,7 +162,7 @@ void tscns_cert_cache_clear(void)
     entry *e, *next;
     blob *b, *bnext;
 
-    pthread_mutex_lock(&cache_mu);
+    cache_lock();
     for (e = cache_head; e != NULL; e = next) {
         next = e->next;
         for (b = e->retired; b != NULL; b = bnext) {
@@ -150,7 +174,7 @@ void tscns_cert_cache_clear(void)
         free(e);
     }
     cache_head = NULL;
-    pthread_mutex_unlock(&cache_mu);
+    cache_unlock();
 }
 
 /*

@@ -8,6 +8,8 @@
 #include "identify.h"
 #include "open.h"
 #include "pcsc.h"
+#include "pcsc_call.h"
+#include "tscns/timeout.h"
 
 struct tscns_ctx {
     pthread_mutex_t mu;
@@ -49,7 +51,7 @@ void tscns_ctx_free(tscns_ctx *ctx)
         return;
     /* A child must not release its parent's context through the shared socket. */
     if (ctx->have && ctx->pid == getpid())
-        SCardReleaseContext(ctx->h);
+        pcall_release(ctx->h);
     pthread_mutex_destroy(&ctx->mu);
     free(ctx);
 }
@@ -70,16 +72,17 @@ static LONG ensure(tscns_ctx *ctx)
     }
     if (ctx->have)
         return SCARD_S_SUCCESS;
-    rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx->h);
+    rv = pcall_establish(&ctx->h);
     if (rv == SCARD_S_SUCCESS)
         ctx->have = 1;
     return rv;
 }
 
-static void forget(tscns_ctx *ctx)
+/* A context that is dead, or (PCALL_TIMEOUT) now owned by a stuck call, is replaced. */
+static void forget(tscns_ctx *ctx, LONG rv)
 {
-    if (ctx->have)
-        SCardReleaseContext(ctx->h);
+    if (ctx->have && rv != PCALL_TIMEOUT)
+        pcall_release(ctx->h);
     ctx->have = 0;
 }
 
@@ -90,7 +93,6 @@ static void forget(tscns_ctx *ctx)
 static LONG list_names(tscns_ctx *ctx, char **names, const char **fn)
 {
     LONG rv = SCARD_S_SUCCESS;
-    DWORD len = 0;
 
     *names = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -99,20 +101,12 @@ static LONG list_names(tscns_ctx *ctx, char **names, const char **fn)
         if (rv != SCARD_S_SUCCESS)
             return rv;
         *fn = "SCardListReaders";
-        rv = SCardListReaders(ctx->h, NULL, NULL, &len);
-        if (!pcsc_context_dead(rv))
+        rv = pcall_list_readers(ctx->h, names);
+        if (!pcsc_context_dead(rv) && rv != PCALL_TIMEOUT)
             break;
-        forget(ctx);
-    }
-    if (rv != SCARD_S_SUCCESS)
-        return rv;
-    *names = malloc(len);
-    if (*names == NULL)
-        return SCARD_E_NO_MEMORY;
-    rv = SCardListReaders(ctx->h, NULL, *names, &len);
-    if (rv != SCARD_S_SUCCESS) {
-        free(*names);
-        *names = NULL;
+        forget(ctx, rv);
+        if (rv == PCALL_TIMEOUT)
+            break;
     }
     return rv;
 }
@@ -130,6 +124,10 @@ static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
     *list = NULL;
     *count = 0;
     rv = list_names(ctx, &names, &fn);
+    if (rv == PCALL_TIMEOUT) {
+        ctx_detail(ctx, "pcscd did not complete %s within %d s", fn, tscns_card_timeout());
+        return TSCNS_E_TIMEOUT;
+    }
     if (rv != SCARD_S_SUCCESS) {
         ctx_detail(ctx, "%s returned 0x%08lX", fn, (unsigned long)rv);
         return pcsc_error(rv);
@@ -154,12 +152,16 @@ static tscns_err read_states(tscns_ctx *ctx, tscns_reader **list, size_t *count)
         n++;
     }
     /* Timeout 0: report the present state without waiting for a change. */
-    rv = SCardGetStatusChange(ctx->h, 0, st, (DWORD)n);
+    rv = pcall_reader_states(ctx->h, names, st, (DWORD)n);
     if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
         err = pcsc_error(rv);
-        ctx_detail(ctx, "SCardGetStatusChange returned 0x%08lX", (unsigned long)rv);
-        if (pcsc_context_dead(rv))
-            forget(ctx);
+        if (rv == PCALL_TIMEOUT)
+            ctx_detail(ctx, "pcscd did not complete SCardGetStatusChange within %d s",
+                       tscns_card_timeout());
+        else
+            ctx_detail(ctx, "SCardGetStatusChange returned 0x%08lX", (unsigned long)rv);
+        if (pcsc_context_dead(rv) || rv == PCALL_TIMEOUT)
+            forget(ctx, rv);
         goto end;
     }
     for (size_t i = 0; i < n; i++) {

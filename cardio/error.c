@@ -52,6 +52,8 @@ const char *tscns_strerror(tscns_err err)
         return "cancelled: no PIN given";
     case TSCNS_E_INTERNAL:
         return "internal error";
+    case TSCNS_E_TIMEOUT:
+        return "the card, the reader or pcscd stopped answering";
     }
     return "unknown error";
 }

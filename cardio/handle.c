@@ -66,6 +66,74 @@ static void handle_detail_link(tscns_card *card)
         handle_detail(card, "reader %s", card->reader);
 }
 
+/*
+ * Every open card, so that a child after fork() finds them. A thread of the parent may be inside
+ * an operation on a card when another forks: in the child that thread does not exist, but the
+ * card's mutex would stay locked by it forever. The child therefore makes each card's mutex
+ * anew and forgets the selection; the transport sees the fork itself (its own PC/SC context
+ * and connection, never the parent's). fork() does not wait for card operations: one may take
+ * up to the deadline, or hold the card around a PIN prompt.
+ */
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t open_fork_once = PTHREAD_ONCE_INIT;
+static tscns_card *open_cards;
+
+static void init_card_mutex(tscns_card *card)
+{
+    pthread_mutexattr_t attr;
+
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&card->mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+static void open_lock(void)
+{
+    pthread_mutex_lock(&open_mu);
+}
+
+static void open_unlock(void)
+{
+    pthread_mutex_unlock(&open_mu);
+}
+
+static void open_child(void)
+{
+    for (tscns_card *c = open_cards; c != NULL; c = c->next_open) {
+        init_card_mutex(c);
+        c->depth = 0;
+        handle_selected(c, NULL);
+    }
+    pthread_mutex_unlock(&open_mu);
+}
+
+static void open_fork_init(void)
+{
+    pthread_atfork(open_lock, open_unlock, open_child);
+}
+
+static void track(tscns_card *card)
+{
+    pthread_once(&open_fork_once, open_fork_init);
+    pthread_mutex_lock(&open_mu);
+    card->next_open = open_cards;
+    open_cards = card;
+    pthread_mutex_unlock(&open_mu);
+}
+
+static void untrack(tscns_card *card)
+{
+    pthread_mutex_lock(&open_mu);
+    for (tscns_card **p = &open_cards; *p != NULL; p = &(*p)->next_open) {
+        if (*p == card) {
+            *p = card->next_open;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_mu);
+}
+
 void handle_note_reset(tscns_card *card)
 {
     trace_event(card->reader, "card reset or reconnected: selection, PIN state and cached "
@@ -201,7 +269,6 @@ tscns_err handle_select(tscns_card *card, const cardio_loc *loc)
 tscns_err handle_new(const tscns_transport_ops *ops, void *self, const char *reader_name,
                      tscns_card **out)
 {
-    pthread_mutexattr_t attr;
     tscns_card *card;
     tscns_err err;
 
@@ -221,10 +288,8 @@ tscns_err handle_new(const tscns_transport_ops *ops, void *self, const char *rea
         ops->close(self);
         return TSCNS_E_NOMEM;
     }
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&card->mu, &attr);
-    pthread_mutexattr_destroy(&attr);
+    init_card_mutex(card);
+    track(card);
     snprintf(card->reader, sizeof(card->reader), "%s", reader_name ? reader_name : "");
     card->ch.ops = ops;
     card->ch.self = self;
@@ -244,6 +309,7 @@ void tscns_card_close(tscns_card *card)
 {
     if (card == NULL)
         return;
+    untrack(card);
     card->ch.ops->close(card->ch.self);
     pthread_mutex_destroy(&card->mu);
     free(card->ch.rbuf);

@@ -69,6 +69,8 @@ struct tscns_card {
     char detail[512];
     /** Installed by the layer that opened the card; NULL: no one to tell. */
     const handle_hooks *hooks;
+    /** The process's open cards, for the child after fork() (handle.c). */
+    tscns_card *next_open;
 };
 
 /**

@@ -12,7 +12,9 @@
 
 #include <PCSC/pcsclite.h>
 
+#include "pcsc_call.h"
 #include "trace.h"
+#include "tscns/timeout.h"
 
 typedef struct pcsc_link {
     char reader[256];
@@ -28,8 +30,10 @@ typedef struct pcsc_link {
     int forked;
     int reset_seen;
     int in_tx;
+    /** A call stalled and nothing connected since: the card's state is unknown. */
+    int stalled;
     /** The last failed PC/SC call of the current operation, for error details. */
-    char last_err[96];
+    char last_err[384];
 } pcsc_link;
 
 tscns_err pcsc_error(LONG rv)
@@ -57,6 +61,10 @@ tscns_err pcsc_error(LONG rv)
         return TSCNS_E_NOMEM;
     case SCARD_E_INSUFFICIENT_BUFFER:
         return TSCNS_E_BAD_RESPONSE;
+    case PCALL_TIMEOUT:
+        return TSCNS_E_TIMEOUT;
+    case PCALL_NO_THREAD:
+        return TSCNS_E_NOMEM;
     default:
         return TSCNS_E_COMM;
     }
@@ -75,10 +83,60 @@ static int card_gone(LONG rv)
            rv == SCARD_W_UNRESPONSIVE_CARD;
 }
 
+/* The command's name for a person, from its INS byte. */
+static const char *ins_name(const uint8_t *cmd, size_t len)
+{
+    switch (len >= 2 ? cmd[1] : 0) {
+    case 0xA4:
+        return "SELECT";
+    case 0xB0:
+        return "READ BINARY";
+    case 0xD6:
+        return "UPDATE BINARY";
+    case 0x20:
+        return "VERIFY";
+    case 0x24:
+        return "CHANGE REFERENCE DATA";
+    case 0x2C:
+        return "RESET RETRY COUNTER";
+    case 0x22:
+        return "MSE";
+    case 0x2A:
+        return "PSO DECIPHER";
+    case 0xC0:
+        return "GET RESPONSE";
+    default:
+        return "a command";
+    }
+}
+
+/*
+ * A call did not return within the deadline: its context and handle are the stuck call's now
+ * (pcsc_call.h), so the next operation starts from a fresh context, as after a pcscd restart.
+ */
+static tscns_err stalled(pcsc_link *l, const char *what)
+{
+    l->stalled = 1;
+    l->have_card = 0;
+    l->have_ctx = 0;
+    l->in_tx = 0;
+    snprintf(l->last_err, sizeof(l->last_err), "%s within %d s", what, tscns_card_timeout());
+    trace_event(l->reader, l->last_err);
+    return TSCNS_E_TIMEOUT;
+}
+
 static void note(pcsc_link *l, const char *what, LONG rv)
 {
     char msg[160];
 
+    if (rv == PCALL_TIMEOUT) {
+        char words[sizeof(l->last_err) - 16];
+
+        snprintf(words, sizeof(words), "pcscd or the reader \"%s\" did not complete %s", l->reader,
+                 what);
+        stalled(l, words);
+        return;
+    }
     if (rv != SCARD_S_SUCCESS)
         snprintf(l->last_err, sizeof(l->last_err), "%s returned 0x%08lX", what, (unsigned long)rv);
     if (!trace_enabled())
@@ -90,8 +148,8 @@ static void note(pcsc_link *l, const char *what, LONG rv)
 
 static void drop_card(pcsc_link *l)
 {
-    if (l->have_card)
-        SCardDisconnect(l->h, SCARD_LEAVE_CARD);
+    if (l->have_card && pcall_disconnect(l->hctx, l->h, SCARD_LEAVE_CARD) == PCALL_TIMEOUT)
+        l->have_ctx = 0;
     l->have_card = 0;
     l->in_tx = 0;
 }
@@ -100,7 +158,7 @@ static void drop_context(pcsc_link *l)
 {
     drop_card(l);
     if (l->have_ctx)
-        SCardReleaseContext(l->hctx);
+        pcall_release(l->hctx);
     l->have_ctx = 0;
 }
 
@@ -127,15 +185,14 @@ static tscns_err ensure_card(pcsc_link *l)
         return TSCNS_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!l->have_ctx) {
-            rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &l->hctx);
+            rv = pcall_establish(&l->hctx);
             if (rv != SCARD_S_SUCCESS) {
                 note(l, "SCardEstablishContext", rv);
                 return pcsc_error(rv);
             }
             l->have_ctx = 1;
         }
-        rv = SCardConnect(l->hctx, l->reader, SCARD_SHARE_SHARED,
-                          SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, &l->h, &l->proto);
+        rv = pcall_connect(l->hctx, l->reader, &l->h, &l->proto);
         if (rv == SCARD_S_SUCCESS)
             break;
         note(l, "SCardConnect", rv);
@@ -148,6 +205,7 @@ static tscns_err ensure_card(pcsc_link *l)
                : rv == SCARD_E_NO_SMARTCARD                    ? TSCNS_E_NO_CARD
                                                                : pcsc_error(rv);
     l->have_card = 1;
+    l->stalled = 0;
     if (l->ever_connected && !l->forked)
         l->reset_seen = 1;
     l->ever_connected = 1;
@@ -158,8 +216,7 @@ static tscns_err ensure_card(pcsc_link *l)
 /* After SCARD_W_RESET_CARD: the handle works again once reconnected; the card state is gone. */
 static LONG reconnect(pcsc_link *l)
 {
-    LONG rv = SCardReconnect(l->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
-                             SCARD_LEAVE_CARD, &l->proto);
+    LONG rv = pcall_reconnect(l->hctx, l->h, SCARD_LEAVE_CARD, &l->proto);
 
     note(l, "SCardReconnect after reset", rv);
     if (rv == SCARD_S_SUCCESS)
@@ -171,6 +228,8 @@ static LONG reconnect(pcsc_link *l)
 static tscns_err fail(pcsc_link *l, const char *what, LONG rv)
 {
     note(l, what, rv);
+    if (rv == PCALL_TIMEOUT)
+        return TSCNS_E_TIMEOUT;
     if (card_gone(rv)) {
         drop_card(l);
         return TSCNS_E_CARD_REMOVED;
@@ -187,8 +246,6 @@ static tscns_err op_connect(void *self, uint8_t *atr, size_t *atr_len)
     pcsc_link *l = self;
     BYTE buf[MAX_ATR_SIZE];
     DWORD blen = sizeof(buf);
-    DWORD state = 0;
-    DWORD proto = 0;
     LONG rv;
     tscns_err err;
 
@@ -196,11 +253,13 @@ static tscns_err op_connect(void *self, uint8_t *atr, size_t *atr_len)
     err = ensure_card(l);
     if (err != TSCNS_OK)
         return err;
-    rv = SCardStatus(l->h, NULL, NULL, &state, &proto, buf, &blen);
+    rv = pcall_status(l->hctx, l->h, buf, &blen);
     if (rv == SCARD_W_RESET_CARD && reconnect(l) == SCARD_S_SUCCESS) {
         blen = sizeof(buf);
-        rv = SCardStatus(l->h, NULL, NULL, &state, &proto, buf, &blen);
+        rv = pcall_status(l->hctx, l->h, buf, &blen);
     }
+    if (l->stalled)
+        return TSCNS_E_TIMEOUT;
     if (rv != SCARD_S_SUCCESS)
         return fail(l, "SCardStatus", rv);
     if (blen > *atr_len)
@@ -222,8 +281,15 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
     err = ensure_card(l);
     if (err != TSCNS_OK)
         return err;
-    rv = SCardTransmit(l->h, l->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1, cmd,
-                       (DWORD)cmd_len, NULL, resp, &rlen);
+    rv = pcall_transmit(l->hctx, l->h, l->proto, cmd, cmd_len, resp, &rlen);
+    if (rv == PCALL_TIMEOUT) {
+        char words[sizeof(l->last_err) - 16];
+
+        /* The card may have acted on it (counted a PIN try, written): never sent again. */
+        snprintf(words, sizeof(words), "the card in \"%s\" did not answer %s", l->reader,
+                 ins_name(cmd, cmd_len));
+        return stalled(l, words);
+    }
     if (rv == SCARD_S_SUCCESS && rlen == 0) {
         /* An empty answer: the card went away in the middle of the exchange (vpcd answers so
          * when the card's socket closes, before pcscd's next poll notices). Even if it is still
@@ -242,11 +308,19 @@ static tscns_err op_transmit(void *self, const uint8_t *cmd, size_t cmd_len, uin
     if (rv == SCARD_W_RESET_CARD) {
         /* The command was not sent. The caller must select again: report the reset. */
         if (reconnect(l) != SCARD_S_SUCCESS) {
+            if (l->stalled)
+                return TSCNS_E_TIMEOUT;
             drop_card(l);
             return TSCNS_E_CARD_REMOVED;
         }
-        if (l->in_tx && SCardBeginTransaction(l->h) != SCARD_S_SUCCESS)
-            l->in_tx = 0;
+        if (l->in_tx) {
+            rv = pcall_begin(l->hctx, l->h);
+            note(l, "SCardBeginTransaction after reset", rv);
+            if (l->stalled)
+                return TSCNS_E_TIMEOUT;
+            if (rv != SCARD_S_SUCCESS)
+                l->in_tx = 0;
+        }
         return TSCNS_E_CARD_RESET;
     }
     return fail(l, "SCardTransmit", rv);
@@ -265,14 +339,17 @@ static tscns_err op_begin(void *self)
         err = ensure_card(l);
         if (err != TSCNS_OK)
             return err;
-        rv = SCardBeginTransaction(l->h);
+        rv = pcall_begin(l->hctx, l->h);
         if (rv == SCARD_S_SUCCESS) {
             l->in_tx = 1;
             return TSCNS_OK;
         }
         if (rv == SCARD_W_RESET_CARD) {
-            if (reconnect(l) != SCARD_S_SUCCESS)
+            if (reconnect(l) != SCARD_S_SUCCESS) {
+                if (l->stalled)
+                    return TSCNS_E_TIMEOUT;
                 drop_card(l);
+            }
             continue;
         }
         err = fail(l, "SCardBeginTransaction", rv);
@@ -288,7 +365,7 @@ static void op_end(void *self)
 
     check_fork(l);
     if (l->have_card && l->in_tx)
-        SCardEndTransaction(l->h, SCARD_LEAVE_CARD);
+        note(l, "SCardEndTransaction", pcall_end(l->hctx, l->h));
     l->in_tx = 0;
 }
 
@@ -308,12 +385,18 @@ static tscns_err op_reset(void *self)
     LONG rv;
 
     l->last_err[0] = '\0';
+    /* The stalled connection is reset by its worker once pcscd answers (pcsc_call.h); a reset
+     * through a new one would wait for the same stuck card or daemon. */
+    if (l->stalled) {
+        snprintf(l->last_err, sizeof(l->last_err),
+                 "the stalled connection is reset as soon as pcscd gets back to it");
+        return TSCNS_E_TIMEOUT;
+    }
     err = ensure_card(l);
     if (err != TSCNS_OK)
         return err;
     /* pcscd marks every other handle on the card: their next call gets SCARD_W_RESET_CARD. */
-    rv = SCardReconnect(l->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0,
-                        SCARD_RESET_CARD, &l->proto);
+    rv = pcall_reconnect(l->hctx, l->h, SCARD_RESET_CARD, &l->proto);
     note(l, "SCardReconnect with SCARD_RESET_CARD", rv);
     if (rv != SCARD_S_SUCCESS)
         return fail(l, "SCardReconnect", rv);

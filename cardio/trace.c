@@ -57,6 +57,17 @@ static FILE *open_trace_file(const char *path)
     return f;
 }
 
+/* fork(): the child gets the lock free (no thread of the parent is inside a trace line). */
+static void trace_lock(void)
+{
+    pthread_mutex_lock(&trace_mu);
+}
+
+static void trace_unlock(void)
+{
+    pthread_mutex_unlock(&trace_mu);
+}
+
 static void trace_init(void)
 {
     /* A set-uid or set-gid program must not let its caller choose a file to write. */
@@ -64,6 +75,7 @@ static void trace_init(void)
 
     if (where == NULL || *where == '\0')
         return;
+    pthread_atfork(trace_lock, trace_unlock, trace_unlock);
     if (strcmp(where, "stderr") == 0 || strcmp(where, "1") == 0) {
         trace_out = stderr;
         return;

@@ -59,8 +59,30 @@ static void forget_if_forked(void)
     owner = getpid();
 }
 
+/*
+ * A thread of the parent may hold the lock at fork() (opening a card: up to the card deadline),
+ * and it does not exist in the child. The child starts with a fresh lock and forgets the
+ * parent's cards and context without touching them (the list may be in any state): it opens
+ * its own. fork() never waits for the card.
+ */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void child_after_fork(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    entries = NULL;
+    ctx = NULL;
+    owner = getpid();
+}
+
+static void fork_init(void)
+{
+    pthread_atfork(NULL, NULL, child_after_fork);
+}
+
 void tsp_cache_hold(void)
 {
+    pthread_once(&fork_once, fork_init);
     pthread_mutex_lock(&lock);
     holders++;
     pthread_mutex_unlock(&lock);

@@ -167,8 +167,10 @@ static int verify(const tsp_prov *prov, tscns_card *card, const pin_view *v, con
             tscns_pin_state_person_verified(v->serial);
         return 1;
     }
+    /* A VERIFY that got no answer (TSCNS_E_TIMEOUT) may have counted: never resent by itself,
+     * in this process or another. */
     if (configured && (err == TSCNS_E_PIN_INCORRECT || err == TSCNS_E_PIN_BLOCKED ||
-                       err == TSCNS_E_PIN_REJECTED)) {
+                       err == TSCNS_E_PIN_REJECTED || err == TSCNS_E_TIMEOUT)) {
         tsp_cache_mark_pin_source_rejected(card);
         if (v->have_serial)
             tscns_pin_state_source_rejected(v->serial, prov->pin_source);

@@ -14,6 +14,7 @@
 #include <openssl/provider.h>
 
 #include "tscns/keyref.h"
+#include "tscns/timeout.h"
 
 #include "card_cache.h"
 #include "errors.h"
@@ -203,6 +204,31 @@ static int read_config(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
            set_option(&prov->pin_source, pin_source) && set_option(&prov->pin_prompt, pin_prompt);
 }
 
+/*
+ * card-timeout: the deadline of every card operation (tscns/timeout.h). Process-wide in cardio:
+ * with two provider instances configured differently, the one loaded last wins. A malformed
+ * value keeps the default: like a typo in `log`, it must not stop every OpenSSL program.
+ */
+static int read_card_timeout(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
+{
+    const char *value = NULL;
+    OSSL_PARAM params[2];
+    int seconds;
+
+    params[0] = OSSL_PARAM_construct_utf8_ptr("card-timeout", (char **)&value, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (get_params == NULL || !get_params(prov->handle, params) || value == NULL)
+        return 1;
+    if (!tscns_card_timeout_parse(value, &seconds)) {
+        fprintf(stderr,
+                "tscns: card-timeout = %s is not whole seconds from 1 to %d; using the "
+                "default\n",
+                value, TSCNS_CARD_TIMEOUT_MAX);
+        return 1;
+    }
+    return tscns_set_card_timeout(seconds);
+}
+
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
                                                               const OSSL_DISPATCH *in,
                                                               const OSSL_DISPATCH **out,
@@ -242,7 +268,8 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         }
     }
     if (prov->core_new_error == NULL || prov->core_set_error_debug == NULL ||
-        prov->core_vset_error == NULL || !read_config(prov, get_params)) {
+        prov->core_vset_error == NULL || !read_config(prov, get_params) ||
+        !read_card_timeout(prov, get_params)) {
         prov_free(prov);
         return 0;
     }

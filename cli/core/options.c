@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "json_error.h"
+#include "tscns/timeout.h"
 
 const char cli_global_help[] =
     "\nGlobal options (before or after the command):\n"
     "  --reader NAME   use the reader whose name contains NAME\n"
     "  --serial S      use the card with serial S (16 digits, see `tscns info`)\n"
+    "  --card-timeout SECONDS\n"
+    "                  give up on a card, reader or pcscd that does not answer within\n"
+    "                  SECONDS (default 20, or $TSCNS_CARD_TIMEOUT)\n"
     "  -h, --help      show help for this command\n";
 
 void cli_getopt_reset(void)
@@ -44,6 +48,17 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
         }
         g->serial = arg;
         return 1;
+    case OPT_CARD_TIMEOUT: {
+        int seconds;
+
+        if (!tscns_card_timeout_parse(arg, &seconds)) {
+            fprintf(stderr, "tscns: --card-timeout wants whole seconds from 1 to %d, got '%s'\n",
+                    TSCNS_CARD_TIMEOUT_MAX, arg);
+            return -1;
+        }
+        tscns_set_card_timeout(seconds);
+        return 1;
+    }
     default:
         return 0;
     }

@@ -73,6 +73,7 @@ int cli_exit_code(tscns_err err)
     case TSCNS_E_CARD_STATUS:
     case TSCNS_E_TOO_LARGE:
     case TSCNS_E_MISMATCH:
+    case TSCNS_E_TIMEOUT:
         return CLI_CARD_ERROR;
     }
     return CLI_INTERNAL;
@@ -93,6 +94,9 @@ const char *cli_hint(tscns_err err)
         return "insert the card, or check --reader and --serial";
     case TSCNS_E_SHARING:
         return "close the program that holds the card, then try again";
+    case TSCNS_E_TIMEOUT:
+        return "take the card out and put it back (or restart pcscd); a card that is only slow "
+               "gets more time with --card-timeout SECONDS";
     default:
         return NULL;
     }

@@ -64,6 +64,9 @@ static void say_write_error(const struct write_job *j, tscns_err err)
     case TSCNS_E_NO_CARD:
         fprintf(stderr, "tscns extend: the card was removed during the write\n");
         break;
+    case TSCNS_E_TIMEOUT:
+        fprintf(stderr, "tscns extend: the card stopped answering during the write (%s)\n", detail);
+        break;
     default:
         fprintf(stderr, "tscns extend: the write failed: %s%s%s%s\n", tscns_strerror(err),
                 *detail != '\0' ? " (" : "", detail, *detail != '\0' ? ")" : "");
@@ -128,6 +131,13 @@ static int roll_back(const struct write_job *j, tscns_err first, const char *puk
         restore_advice(j);
         return cli_exit_code(first);
     }
+    /* Like a pulled card: a card that does not answer cannot take the old certificate back. */
+    if (first == TSCNS_E_TIMEOUT) {
+        fprintf(stderr, "tscns extend: the card is not answering, so the previous certificate "
+                        "could not be written back\n");
+        restore_advice(j);
+        return cli_exit_code(first);
+    }
     progress("rolling back: writing the previous certificate back and reading it back");
     err = write_back(j, puk);
     if (err == TSCNS_OK) {
@@ -167,6 +177,10 @@ static void reset_card(const struct write_job *j)
         progress("card reset: the PUK state is closed and other programs see the change");
     else if (err == TSCNS_E_CARD_REMOVED || err == TSCNS_E_NO_CARD)
         progress("the card left the reader before the reset: it forgot the PUK with its power");
+    else if (err == TSCNS_E_TIMEOUT)
+        fprintf(stderr, "tscns extend: the card stopped answering; its connection is reset as "
+                        "soon as pcscd gets back to it, but remove the card and put it back to be "
+                        "sure it forgets the PUK\n");
     else
         fprintf(stderr,
                 "tscns extend: the card could not be reset (%s); remove it and put it back so "

@@ -37,7 +37,8 @@ typedef enum tscns_err {
     TSCNS_E_TOO_LARGE,     /**< data does not fit the card file or the APDU */
     TSCNS_E_MISMATCH,      /**< read-back after a write differs from what was written */
     TSCNS_E_CANCELLED,     /**< the user cancelled (no PIN given) */
-    TSCNS_E_INTERNAL       /**< a bug: a state that should not happen */
+    TSCNS_E_INTERNAL,      /**< a bug: a state that should not happen */
+    TSCNS_E_TIMEOUT        /**< the card, the reader or pcscd did not answer within the deadline */
 } tscns_err;
 
 /** A short, actionable English sentence for @p err; never NULL. */

@@ -4,11 +4,12 @@
  *   tscns-cardio-probe [--reader SUB] [--serial S] COMMAND
  *
  * COMMAND: readers | info | personal-until-ok | personal-across-restart | sign | fork-sign |
- *          reset-then-sign
+ *          fork-locked | reset-then-sign
  * The PIN comes from the environment variable TSCNS_PROBE_PIN, never from the command line.
  * Results are "key: value" lines on stdout; a cardio error prints
  * "error: NAME: message (detail)" and exits 1.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static const char *const err_names[] = {
     "TSCNS_E_MISMATCH",
     "TSCNS_E_CANCELLED",
     "TSCNS_E_INTERNAL",
+    "TSCNS_E_TIMEOUT",
 };
 
 static const char *err_name(tscns_err e)
@@ -250,6 +252,79 @@ static int cmd_fork_sign(tscns_card *card)
     return e == TSCNS_OK ? 0 : report("sign after fork", e, tscns_card_detail(card));
 }
 
+/*
+ * fork-locked: a thread holds the card (tscns_card_lock, a signature inside) when the main
+ * thread forks; the child, which does not have that thread, signs with the same handle once
+ * the parent has let the card go (a pipe says so: while another client holds the card's
+ * PC/SC transaction, pcscd keeps a new connection waiting). Without fork handling the child
+ * would wait for the handle's lock, held by a thread it does not have, for good.
+ */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int holding, release_card;
+
+static void *hold_card(void *arg)
+{
+    tscns_card *card = arg;
+    tscns_err e = tscns_card_lock(card);
+
+    if (e == TSCNS_OK)
+        e = sign_and_check(card, "holder");
+    pthread_mutex_lock(&hold_mu);
+    holding = e == TSCNS_OK ? 1 : -1;
+    pthread_cond_broadcast(&hold_cv);
+    while (!release_card)
+        pthread_cond_wait(&hold_cv, &hold_mu);
+    pthread_mutex_unlock(&hold_mu);
+    tscns_card_unlock(card);
+    return NULL;
+}
+
+static int cmd_fork_locked(tscns_card *card)
+{
+    pthread_t t;
+    pid_t pid;
+    int status = 0, ok, gate[2];
+    char byte = 0;
+    tscns_err e;
+
+    if (verify_env_pin(card) != 0)
+        return 1;
+    if (pipe(gate) != 0)
+        return report("pipe", TSCNS_E_INTERNAL, "pipe failed");
+    if (pthread_create(&t, NULL, hold_card, card) != 0)
+        return report("thread", TSCNS_E_INTERNAL, "pthread_create failed");
+    pthread_mutex_lock(&hold_mu);
+    while (holding == 0)
+        pthread_cond_wait(&hold_cv, &hold_mu);
+    pthread_mutex_unlock(&hold_mu);
+    fflush(stdout);
+    pid = holding > 0 ? fork() : -1;
+    if (pid == 0) {
+        e = read(gate[0], &byte, 1) == 1 ? sign_and_check(card, "child") : TSCNS_E_INTERNAL;
+        if (e != TSCNS_OK)
+            report("child sign", e, tscns_card_detail(card));
+        fflush(stdout);
+        _exit(e == TSCNS_OK ? 0 : 1);
+    }
+    pthread_mutex_lock(&hold_mu);
+    release_card = 1;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_mu);
+    pthread_join(t, NULL);
+    if (write(gate[1], &byte, 1) != 1)
+        report("pipe", TSCNS_E_INTERNAL, "write failed");
+    close(gate[0]);
+    close(gate[1]);
+    ok =
+        pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok)
+        return report("child", TSCNS_E_INTERNAL, "the child failed");
+    printf("child: ok\n");
+    e = sign_and_check(card, "parent-after");
+    return e == TSCNS_OK ? 0 : report("sign after fork", e, tscns_card_detail(card));
+}
+
 /* Another program (its own PC/SC context) resets the card between two signatures. */
 static int reset_card(const char *reader)
 {
@@ -347,6 +422,8 @@ int main(int argc, char **argv)
         rc = cmd_sign(card);
     else if (strcmp(cmd, "fork-sign") == 0)
         rc = cmd_fork_sign(card);
+    else if (strcmp(cmd, "fork-locked") == 0)
+        rc = cmd_fork_locked(card);
     else if (strcmp(cmd, "reset-then-sign") == 0)
         rc = cmd_reset_then_sign(card);
     else

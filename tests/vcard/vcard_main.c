@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "engine_internal.h" /* vc_ins_name: the log's APDU names */
 #include "vcard.h"
 #include "vpcd_link.h"
 
@@ -20,6 +21,9 @@ typedef struct options {
     vcard_fault fault;
     long remove_after;
     long hang_after;
+    /** Hang instead of answering the hang_on_nth APDU named hang_on (the log's names). */
+    const char *hang_on;
+    long hang_on_nth;
     int connect_timeout_ms;
     int reconnect;
 } options;
@@ -54,6 +58,9 @@ static void usage(FILE *f)
             "                       pulled) and exit 0\n"
             "  --hang-after N       after answering N APDUs, answer nothing more but keep the\n"
             "                       socket open (a hung card) until SIGTERM\n"
+            "  --hang-on NAME[:N]   hang the same way at the N-th (default first) APDU named\n"
+            "                       NAME in the log (READ_BINARY, VERIFY, PSO_DECIPHER, ...),\n"
+            "                       without passing it to the card\n"
             "  --corrupt MODE       malformed answers: short-sw (every answer loses SW2),\n"
             "                       bad-cert (the certificate's DER header is broken),\n"
             "                       bad-personal (EF_DatiPersonali has a non-hex length),\n"
@@ -84,6 +91,7 @@ static int parse(int argc, char **argv, options *o)
         O_TIMING,
         O_REMOVE,
         O_HANG,
+        O_HANG_ON,
         O_CORRUPT,
         O_TIMEOUT,
         O_RECONNECT
@@ -96,6 +104,7 @@ static int parse(int argc, char **argv, options *o)
         {"timing", required_argument, NULL, O_TIMING},
         {"remove-after", required_argument, NULL, O_REMOVE},
         {"hang-after", required_argument, NULL, O_HANG},
+        {"hang-on", required_argument, NULL, O_HANG_ON},
         {"corrupt", required_argument, NULL, O_CORRUPT},
         {"connect-timeout", required_argument, NULL, O_TIMEOUT},
         {"reconnect", no_argument, NULL, O_RECONNECT},
@@ -135,6 +144,17 @@ static int parse(int argc, char **argv, options *o)
         case O_HANG:
             bad = (o->hang_after = count_arg(optarg)) < 0;
             break;
+        case O_HANG_ON: {
+            char *colon = strchr(optarg, ':');
+            o->hang_on = optarg;
+            o->hang_on_nth = 1;
+            if (colon != NULL) {
+                *colon = '\0';
+                bad = (o->hang_on_nth = count_arg(colon + 1)) < 0;
+            }
+            bad = bad || *optarg == '\0';
+            break;
+        }
         case O_CORRUPT:
             bad = vcard_fault_from_name(optarg, &o->fault) != 0;
             break;
@@ -211,6 +231,16 @@ static served serve(int fd, vcard *v, const options *o, unsigned long *answered)
             fprintf(stderr, "tscns-vcard: hanging after %lu APDUs, as asked\n", *answered);
             hang();
             break;
+        }
+        if (o->hang_on != NULL) {
+            static long seen;
+            char name[8];
+            if (strcmp(vc_ins_name(in, len, name), o->hang_on) == 0 && ++seen == o->hang_on_nth) {
+                fprintf(stderr, "tscns-vcard: hanging at %s number %ld, as asked\n", o->hang_on,
+                        seen);
+                hang();
+                break;
+            }
         }
         size_t n = vcard_transmit(v, in, len, out);
         if (len > 1 && (in[1] == 0x20 || in[1] == 0x24 || in[1] == 0x2C)) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# fork() while another thread is inside a card operation (cardio/README.md, "fork()"), with the
+# virtual card's realistic timing:
+# - cardio: a thread holds the card handle (tscns_card_lock, a signature inside) across the
+#   fork; the child signs with the same handle once the parent lets the card go
+#   (tscns-cardio-probe fork-locked);
+# - the provider: one thread of tscns-test-signer signs in a loop while the main thread forks
+#   five times, each time 15 ms into a signature of that thread (it then holds the card's lock,
+#   its PC/SC transaction and handle). Each child signs with the card itself and exits 0, the
+#   parent keeps signing, nothing deadlocks; three rounds, each under a timeout.
+set -euo pipefail
+
+if [ "${1:-}" = --inside ]; then
+    . "$(dirname "$0")/lib.sh"
+    profile=$2
+    log=$TSCNS_LOG_0
+    pin=$(image_field "$TSCNS_IMAGE_0" pin)
+    set +e
+    out=$(TSCNS_PROBE_PIN=$pin timeout 60 tscns-cardio-probe fork-locked 2>&1)
+    rc=$?
+    set -e
+    [ "$rc" -ne 124 ] || fail "$profile: cardio child deadlocked on the held card"
+    [ "$rc" -eq 0 ] || fail "$profile: fork-locked: $out"
+    assert_contains "$out" "holder-signature: valid" "$profile: the holding thread signs"
+    assert_contains "$out" "child-signature: valid" "$profile: the child signs on the held handle"
+    assert_contains "$out" "parent-after-signature: valid" "$profile: the parent signs after"
+
+    prov_conf "$T/openssl.cnf" env:TSCNS_TEST_PIN
+    export OPENSSL_CONF=$T/openssl.cnf TSCNS_TEST_PIN=$pin
+    for round in 1 2 3; do
+        mark_log "$log"
+        t0=$(date +%s%N)
+        set +e
+        timeout 90 tscns-test-signer cns:type=private --fork 5 >"$T/out" 2>"$T/err"
+        rc=$?
+        set -e
+        [ "$rc" -ne 124 ] || fail "$profile round $round: deadlock (still running after 90 s)"
+        [ "$rc" -eq 0 ] || fail "$profile round $round: exit $rc: $(cat "$T/out" "$T/err")"
+        out=$(cat "$T/out")
+        assert_contains "$out" "forks=5 children_ok=5" "$profile round $round: children"
+        assert_contains "$out" "parent_failures=0" "$profile round $round: parent"
+        parent=$(echo "$out" | sed -n 's/.*parent_signatures=\([0-9]*\).*/\1/p')
+        assert_eq "$(new_count "$log" PSO_DECIPHER)" $((parent + 5)) \
+            "$profile round $round: signatures on the card (parent and children)"
+        echo "$profile round $round: $out in $((($(date +%s%N) - t0) / 1000000)) ms" >&2
+    done
+    exit 0
+fi
+
+. "$(dirname "$0")/lib.sh"
+mkimage athena "$T/athena"
+mkimage st2021 "$T/st2021" --ca "$T/athena"
+for profile in athena st2021; do
+    sandbox --card "$profile:$T/$profile" --vcard-opts "--timing realistic" -- \
+        bash "$0" --inside "$profile"
+done
