@@ -63,10 +63,14 @@ PYEOF
         echo "stall $what: exit $RC after $ms ms" >&2
     }
     # Each client meets the hang at STEP on a freshly inserted card.
+    # Each client keeps its PIN record in a folder of its own: a VERIFY that stalled counts as
+    # a rejection of the configured PIN for every later process of the same record (tested
+    # below), which would keep the next client from meeting the stall.
     clients() { # STEP EXPECTED-WORDS
         local step=$1 words=$2 c
         for c in curl s_client python; do
             card_again --hang-on "$step"
+            export XDG_STATE_HOME=$T/state-$step-$c
             case $c in
             curl) must_stall "$step/curl" curl -sS --cacert "$T/server.pem" \
                 --cert "$image/cert.pem" --key "$T/key.pem" -o /dev/null "$url" ;;
@@ -111,6 +115,15 @@ PYEOF
     # The hung VERIFY never reached the card; nothing sent it again.
     assert_eq "$(new_count "$log" VERIFY)" 0 "VERIFY answered with a card stuck at VERIFY"
     assert_eq "$(tries_on_card)" 3 "PIN tries after the VERIFY stalls"
+    # A later process of the same user, the card answering again: the configured PIN whose
+    # VERIFY got no answer is not sent (it may have counted), and the reason is given.
+    card_again
+    mark_log "$log"
+    expect_fail env XDG_STATE_HOME="$T/state-VERIFY-curl" timeout 30 openssl s_client \
+        -connect "127.0.0.1:$PORTAL_PORT" -CAfile "$T/server.pem" -cert "$image/cert.pem" \
+        -key cns:type=private -verify_return_error -brief </dev/null
+    assert_contains "$OUT" "is not sent again" "after a stalled VERIFY, in a new process"
+    assert_eq "$(new_count "$log" VERIFY)" 0 "VERIFY after a stalled VERIFY, in a new process"
 
     note "stall at PSO DECIPHER"
     mark_log "$log"
