@@ -5,6 +5,7 @@
  * which other processes read.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -46,6 +47,7 @@ int tscns_pin_format_ok(const char *pin)
 
 static pthread_once_t kdf_once = PTHREAD_ONCE_INIT;
 static OSSL_LIB_CTX *kdf_ctx;
+static OSSL_PROVIDER *kdf_default;
 
 /*
  * scrypt runs in a library context of cardio's own with only the default provider: inside the
@@ -53,14 +55,30 @@ static OSSL_LIB_CTX *kdf_ctx;
  * then fail, and every PIN after a rejection be refused), or be in a call that holds its locks.
  * Made on the first rejection, kept for the life of the process.
  */
+/*
+ * Freed at exit, before OpenSSL's own clean-up (registered earlier, so run later): a context
+ * left to OPENSSL_cleanup() loses what it holds without freeing it.
+ */
+static void kdf_free(void)
+{
+    OSSL_PROVIDER_unload(kdf_default);
+    OSSL_LIB_CTX_free(kdf_ctx);
+    kdf_default = NULL;
+    kdf_ctx = NULL;
+}
+
 static void kdf_init(void)
 {
     OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+    OSSL_PROVIDER *deflt = ctx != NULL ? OSSL_PROVIDER_load(ctx, "default") : NULL;
 
-    if (ctx != NULL && OSSL_PROVIDER_load(ctx, "default") != NULL)
-        kdf_ctx = ctx;
-    else
+    if (deflt == NULL || atexit(kdf_free) != 0) {
+        OSSL_PROVIDER_unload(deflt);
         OSSL_LIB_CTX_free(ctx);
+        return;
+    }
+    kdf_ctx = ctx;
+    kdf_default = deflt;
 }
 
 static int digest(const tscns_card *card, int kind, const char *secret,
