@@ -42,7 +42,7 @@ static int tcp_connect(const char *host, const char *port)
     return fd;
 }
 
-int tls_client_exchange(SSL_CTX *ctx, const char *host, const char *port)
+int tls_client_try(SSL_CTX *ctx, const char *host, const char *port)
 {
     static const char req[] = "GET / HTTP/1.0\r\n\r\n";
     char buf[4096];
@@ -67,11 +67,17 @@ int tls_client_exchange(SSL_CTX *ctx, const char *host, const char *port)
         SSL_shutdown(ssl);
     }
 end:
+    SSL_free(ssl);
+    close(fd);
+    return ok;
+}
+
+int tls_client_exchange(SSL_CTX *ctx, const char *host, const char *port)
+{
+    int ok = tls_client_try(ctx, host, port);
     if (!ok) {
         fprintf(stderr, "bench: TLS exchange with %s:%s failed\n", host, port);
         ERR_print_errors_fp(stderr);
     }
-    SSL_free(ssl);
-    close(fd);
     return ok;
 }

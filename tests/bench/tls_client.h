@@ -11,4 +11,7 @@
  */
 int tls_client_exchange(SSL_CTX *ctx, const char *host, const char *port);
 
+/* The same, silent: a failure's errors stay on OpenSSL's queue for the caller to read. */
+int tls_client_try(SSL_CTX *ctx, const char *host, const char *port);
+
 #endif
