@@ -19,36 +19,7 @@
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
-static const char *wrong_pin;
-
-static int give_wrong_pin(char *buf, int size, int rwflag, void *u)
-{
-    int n = (int)strlen(wrong_pin);
-
-    (void)rwflag;
-    (void)u;
-    if (n >= size)
-        return -1;
-    memcpy(buf, wrong_pin, (size_t)n);
-    return n;
-}
-
-static EVP_PKEY *load_key(OSSL_LIB_CTX *libctx, const char *uri, UI_METHOD *ui)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open_ex(uri, libctx, NULL, ui, NULL, NULL, NULL, NULL);
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *pkey = NULL;
-
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (pkey == NULL && !OSSL_STORE_eof(s) && (info = OSSL_STORE_load(s)) != NULL) {
-        pkey = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(s);
-    return pkey;
-}
+#include "driver_key.h"
 
 /* The text of the queued errors, which the caller checks for a reason. */
 static void errors_to(char *buf, size_t size)
@@ -69,7 +40,6 @@ int main(int argc, char **argv)
 {
     OSSL_LIB_CTX *a = OSSL_LIB_CTX_new(), *b = OSSL_LIB_CTX_new();
     OSSL_PROVIDER *deflt = NULL, *tscns = NULL;
-    UI_METHOD *ui;
     EVP_PKEY *key;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char sig[512];
@@ -80,16 +50,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tscns-test-last-try URI WRONG-PIN CONF\n");
         return 2;
     }
-    wrong_pin = argv[2];
     if (a == NULL || b == NULL || md == NULL ||
         (deflt = OSSL_PROVIDER_load(a, "default")) == NULL ||
-        (tscns = OSSL_PROVIDER_load(a, "tscns")) == NULL || !OSSL_LIB_CTX_load_config(b, argv[3]) ||
-        (ui = UI_UTIL_wrap_read_pem_callback(give_wrong_pin, 0)) == NULL) {
+        (tscns = OSSL_PROVIDER_load(a, "tscns")) == NULL || !OSSL_LIB_CTX_load_config(b, argv[3])) {
         ERR_print_errors_fp(stderr);
         return 2;
     }
 
-    if ((key = load_key(a, argv[1], ui)) != NULL) {
+    if ((key = driver_load_key(a, argv[1], argv[2])) != NULL) {
         fprintf(stderr, "step 1: the wrong PIN was accepted\n");
         return 1;
     }
@@ -100,7 +68,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if ((key = load_key(b, argv[1], NULL)) == NULL) {
+    if ((key = driver_load_key(b, argv[1], NULL)) == NULL) {
         ERR_print_errors_fp(stderr);
         fprintf(stderr, "step 2: cannot load the key with pin-source configured\n");
         return 1;
@@ -118,7 +86,6 @@ int main(int argc, char **argv)
     }
     EVP_PKEY_free(key);
     EVP_MD_CTX_free(md);
-    UI_destroy_method(ui);
     /* Held providers and contexts are never torn down: the sanitizer's leak check would see
      * all they own. */
     OSSL_PROVIDER_unload(tscns);

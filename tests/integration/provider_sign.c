@@ -25,44 +25,13 @@
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
+#include "driver_key.h"
+
 #define PATTERN 0xA5
 #define UNMET "provider=nosuch"
 #define MET "provider=default"
 
 static const char *pin;
-
-static int give_pin(char *buf, int size, int rwflag, void *u)
-{
-    int n = (int)strlen(pin);
-
-    (void)rwflag;
-    (void)u;
-    if (n >= size)
-        return -1;
-    memcpy(buf, pin, (size_t)n);
-    return n;
-}
-
-static EVP_PKEY *load_key(OSSL_LIB_CTX *libctx, const char *uri)
-{
-    UI_METHOD *ui = UI_UTIL_wrap_read_pem_callback(give_pin, 0);
-    OSSL_STORE_CTX *s = NULL;
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *pkey = NULL;
-
-    if (ui != NULL)
-        s = OSSL_STORE_open_ex(uri, libctx, NULL, ui, NULL, NULL, NULL, NULL);
-    if (s != NULL) {
-        OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-        while (pkey == NULL && !OSSL_STORE_eof(s) && (info = OSSL_STORE_load(s)) != NULL) {
-            pkey = OSSL_STORE_INFO_get1_PKEY(info);
-            OSSL_STORE_INFO_free(info);
-        }
-        OSSL_STORE_close(s);
-    }
-    UI_destroy_method(ui);
-    return pkey;
-}
 
 /* The queued errors as text (cleared), for the caller to look for a phrase in. */
 static void take_errors(char *buf, size_t size)
@@ -260,7 +229,7 @@ int main(int argc, char **argv)
      * sanitizer build would report its cards and caches as leaked. */
     if (libctx == NULL || (deflt = OSSL_PROVIDER_load(libctx, "default")) == NULL ||
         (tscns = OSSL_PROVIDER_load(libctx, "tscns")) == NULL ||
-        (key = load_key(libctx, argv[2])) == NULL) {
+        (key = driver_load_key(libctx, argv[2], pin)) == NULL) {
         ERR_print_errors_fp(stderr);
         ok = -1;
     } else {

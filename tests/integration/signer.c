@@ -28,6 +28,8 @@
 #include <openssl/rsa.h>
 #include <openssl/store.h>
 
+#include "driver_key.h"
+
 static EVP_PKEY *key;
 /* The signing thread's own context, made once: its loop is the card operation and little else
  * (no method fetch, whose OpenSSL lock a child would inherit held: OpenSSL 3.0 has no fork
@@ -39,23 +41,6 @@ static atomic_long started;
 static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static int parent_sigs, parent_failures;
-
-static EVP_PKEY *load_key(const char *uri)
-{
-    OSSL_STORE_CTX *s = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *pkey = NULL;
-
-    if (s == NULL)
-        return NULL;
-    OSSL_STORE_expect(s, OSSL_STORE_INFO_PKEY);
-    while (pkey == NULL && !OSSL_STORE_eof(s) && (info = OSSL_STORE_load(s)) != NULL) {
-        pkey = OSSL_STORE_INFO_get1_PKEY(info);
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(s);
-    return pkey;
-}
 
 static int sign_once(void)
 {
@@ -233,7 +218,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tscns-test-signer URI [--fork N]\n");
         return 2;
     }
-    if ((key = load_key(argv[1])) == NULL) {
+    if ((key = driver_load_key(NULL, argv[1], NULL)) == NULL) {
         fprintf(stderr, "tscns-test-signer: cannot load the key %s\n", argv[1]);
         ERR_print_errors_fp(stderr);
         return 2;
