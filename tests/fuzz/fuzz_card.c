@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scratch.h"
 #include "tscns/card.h"
 #include "tscns/transport.h"
 
@@ -119,12 +120,10 @@ static const tscns_transport_ops script_ops = {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static char state[] = "/tmp/tscns-fuzz-card-XXXXXX";
-
     (void)argc;
     (void)argv;
     /* cardio keeps a record per card serial of the PINs it rejected: not in the user's home. */
-    if (mkdtemp(state) == NULL || setenv("XDG_STATE_HOME", state, 1) != 0)
+    if (setenv("XDG_STATE_HOME", fuzz_scratch_dir("card"), 1) != 0)
         abort();
     return 0;
 }

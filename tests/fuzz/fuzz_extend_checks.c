@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "checks.h"
 #include "keep_uses.h"
+#include "scratch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,13 +26,9 @@ static char path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    char dir[] = "/tmp/tscns-fuzz-extend-XXXXXX";
-
     (void)argc;
     (void)argv;
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/cert.pem", dir);
+    snprintf(path, sizeof(path), "%s/cert.pem", fuzz_scratch_dir("extend"));
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "tscns/pin_file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -18,13 +19,9 @@ static char path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    char dir[] = "/tmp/tscns-fuzz-pin-XXXXXX";
-
     (void)argc;
     (void)argv;
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/pin", dir);
+    snprintf(path, sizeof(path), "%s/pin", fuzz_scratch_dir("pin"));
     return 0;
 }
 

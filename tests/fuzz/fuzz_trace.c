@@ -6,30 +6,19 @@
  */
 #include "../../cardio/trace.c"
 
-#include <ftw.h>
+#include "scratch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char base[] = "/tmp/tscns-fuzz-trace-XXXXXX";
-static char run[sizeof(base) + 8];
+static char run[80];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (mkdtemp(base) == NULL)
-        abort();
-    snprintf(run, sizeof(run), "%s/run", base);
+    snprintf(run, sizeof(run), "%s/run", fuzz_scratch_dir("trace"));
     return 0;
-}
-
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
 }
 
 static void make_run_dir(void)
@@ -76,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fclose(trace_out);
         trace_out = NULL;
     }
-    if (nftw(run, remove_one, 8, FTW_DEPTH | FTW_PHYS) != 0)
+    if (fuzz_remove_tree(run) != 0)
         abort();
     return 0;
 }
