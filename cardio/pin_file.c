@@ -99,6 +99,10 @@ static tscns_pin_file_status take_first_line(const char *path, const char *tmp, 
     if (len == 0)
         return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap, "the first line of %s is empty",
                       path);
+    /* A NUL would end the secret early: the caller would send less than the file says. */
+    if (memchr(tmp, '\0', len) != NULL)
+        return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap,
+                      "the first line of %s holds a NUL byte: write the PIN or PUK as text", path);
     if (len >= cap)
         return refuse(TSCNS_PIN_FILE_BAD_CONTENT, why, whycap,
                       "the first line of %s is too long to be a PIN or PUK", path);

@@ -26,7 +26,8 @@ typedef enum tscns_pin_file_status {
     TSCNS_PIN_FILE_UNREADABLE, /**< cannot be opened or read (missing, no access, I/O error) */
     TSCNS_PIN_FILE_UNSAFE,     /**< a symbolic link, not a regular file, not the user's own, or
                                     open to group or others */
-    TSCNS_PIN_FILE_BAD_CONTENT /**< the first line is empty, or too long for @p cap */
+    TSCNS_PIN_FILE_BAD_CONTENT /**< the first line is empty, holds a NUL byte, or is too
+                                    long for @p cap */
 } tscns_pin_file_status;
 
 /**
