@@ -25,6 +25,15 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$out" "child-signature: valid" "$profile: the child signs on the held handle"
     assert_contains "$out" "parent-after-signature: valid" "$profile: the parent signs after"
 
+    # The provider rounds fork 15 ms into another thread's signature, wherever that thread
+    # is then. In the sanitizer build that is often inside ASan's allocator, and gcc 12's ASan
+    # runtime takes no lock around fork(): one run of round 2 hung there on a loaded machine
+    # (not reproduced in nine quiet rounds). The normal build runs them; the sanitizer build
+    # runs the cardio case above, which forks at a known point.
+    if [ "${TSCNS_SANITIZE:-0}" = 1 ]; then
+        note "$profile: provider fork rounds run in the normal build only"
+        exit 0
+    fi
     prov_conf "$T/openssl.cnf" env:TSCNS_TEST_PIN
     export OPENSSL_CONF=$T/openssl.cnf TSCNS_TEST_PIN=$pin
     for round in 1 2 3; do
