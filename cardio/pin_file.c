@@ -142,3 +142,23 @@ tscns_pin_file_status tscns_pin_file_read(const char *path, char *buf, size_t ca
         OPENSSL_cleanse(buf, cap);
     return status;
 }
+
+const char *tscns_pin_source_parse(const char *value, tscns_pin_source_kind *kind, const char **arg)
+{
+    if (strncmp(value, "env:", 4) == 0) {
+        if (value[4] == '\0' || strchr(value + 4, '=') != NULL)
+            return "env: must be followed by the name of an environment variable";
+        *kind = TSCNS_PIN_SOURCE_ENV;
+        *arg = value + 4;
+        return NULL;
+    }
+    if (strncmp(value, "file:", 5) == 0) {
+        if (value[5] != '/')
+            return "file: must be followed by an absolute path (programs start in different "
+                   "folders)";
+        *kind = TSCNS_PIN_SOURCE_FILE;
+        *arg = value + 5;
+        return NULL;
+    }
+    return "pin-source must be env:NAME or file:PATH";
+}

@@ -23,14 +23,20 @@
 /* Read the PIN named by pin-source into @p pin. 1 on success, 0 with an error raised. */
 static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
 {
-    const char *src = prov->pin_source;
+    const char *src = prov->pin_source, *arg, *bad;
+    tscns_pin_source_kind kind;
     size_t len;
 
-    if (strncmp(src, "env:", 4) == 0) {
-        const char *v = getenv(src + 4);
+    if ((bad = tscns_pin_source_parse(src, &kind, &arg)) != NULL) {
+        /* The value is not repeated: a bare PIN is the likely mistake here. */
+        tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "%s", bad);
+        return 0;
+    }
+    if (kind == TSCNS_PIN_SOURCE_ENV) {
+        const char *v = getenv(arg);
 
         if (v == NULL) {
-            tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "environment variable %s is not set", src + 4);
+            tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "environment variable %s is not set", arg);
             return 0;
         }
         len = strlen(v);
@@ -39,17 +45,13 @@ static int read_source(const tsp_prov *prov, char pin[PIN_BUF])
             return 0;
         }
         memcpy(pin, v, len + 1);
-    } else if (strncmp(src, "file:", 5) == 0) {
+    } else {
         char why[512];
 
-        if (tscns_pin_file_read(src + 5, pin, PIN_BUF, why, sizeof(why)) != TSCNS_PIN_FILE_OK) {
+        if (tscns_pin_file_read(arg, pin, PIN_BUF, why, sizeof(why)) != TSCNS_PIN_FILE_OK) {
             tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "%s", why);
             return 0;
         }
-    } else {
-        /* The value is not repeated: a bare PIN is the likely mistake here. */
-        tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "pin-source must be env:NAME or file:PATH");
-        return 0;
     }
     if (!tscns_pin_format_ok(pin)) {
         tsp_raise(prov, TSCNS_PR_PIN_SOURCE, "the PIN from %s is not 5 to 8 digits", src);

@@ -17,31 +17,32 @@
 
 /*
  * The PIN named by @p source into @p pin: 1; 0 with the reason in @p why; -1 when @p source is
- * neither form, and may then be a PIN written in its place.
+ * not a well-formed pin-source (it may then be a PIN written in its place).
  */
 static int read_source(const char *source, char *pin, size_t cap, char *why, size_t whycap)
 {
-    if (strncmp(source, "file:", 5) == 0)
-        return tscns_pin_file_read(source + 5, pin, cap, why, whycap) == TSCNS_PIN_FILE_OK;
-    if (strncmp(source, "env:", 4) == 0) {
-        const char *v = getenv(source + 4);
+    const char *arg, *bad, *v;
+    tscns_pin_source_kind kind;
 
-        if (v == NULL) {
-            snprintf(why, whycap,
-                     "the environment variable %s is not set here, so programs started from "
-                     "this shell get no PIN from it",
-                     source + 4);
-            return 0;
-        }
-        if (strlen(v) >= cap) {
-            snprintf(why, whycap, "%s is too long for a PIN", source + 4);
-            return 0;
-        }
-        memcpy(pin, v, strlen(v) + 1);
-        return 1;
+    if ((bad = tscns_pin_source_parse(source, &kind, &arg)) != NULL) {
+        snprintf(why, whycap, "%s", bad);
+        return -1;
     }
-    snprintf(why, whycap, "it must be env:NAME or file:PATH");
-    return -1;
+    if (kind == TSCNS_PIN_SOURCE_FILE)
+        return tscns_pin_file_read(arg, pin, cap, why, whycap) == TSCNS_PIN_FILE_OK;
+    if ((v = getenv(arg)) == NULL) {
+        snprintf(why, whycap,
+                 "the environment variable %s is not set here, so programs started from this "
+                 "shell get no PIN from it",
+                 arg);
+        return 0;
+    }
+    if (strlen(v) >= cap) {
+        snprintf(why, whycap, "%s is too long for a PIN", arg);
+        return 0;
+    }
+    memcpy(pin, v, strlen(v) + 1);
+    return 1;
 }
 
 void doctor_check_pin_source(struct doctor *d)

@@ -41,6 +41,23 @@ typedef enum tscns_pin_file_status {
 tscns_pin_file_status tscns_pin_file_read(const char *path, char *buf, size_t cap, char *why,
                                           size_t whycap);
 
+/** The two forms of the provider's pin-source value. */
+typedef enum tscns_pin_source_kind {
+    TSCNS_PIN_SOURCE_ENV, /**< env:NAME */
+    TSCNS_PIN_SOURCE_FILE /**< file:/ABSOLUTE/PATH */
+} tscns_pin_source_kind;
+
+/**
+ * Parse a pin-source value (the provider and `tscns doctor` read it the same way). On success
+ * *kind and *arg (NAME or PATH, pointing into @p value) are set and NULL is returned. Otherwise
+ * the answer is a sentence saying what is wrong, which never repeats the value: a bare PIN in
+ * place of env:/file: is the likely mistake. NAME must be non-empty and without '=' (no
+ * variable could match); PATH must be absolute, since programs that load the provider start in
+ * all sorts of folders (a nightly job starts in $HOME).
+ */
+const char *tscns_pin_source_parse(const char *value, tscns_pin_source_kind *kind,
+                                   const char **arg);
+
 #ifdef __cplusplus
 }
 #endif

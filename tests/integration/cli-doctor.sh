@@ -272,6 +272,10 @@ if [ "${1:-}" = --inside ]; then
         PIN_ENV=$pin pin_source_is "env:TSCNS_TEST_PIN" ok "right form"
         PIN_ENV=1234 pin_source_is "env:TSCNS_TEST_PIN" problem "5 to 8 digits"
         pin_source_is "$pin" problem "env:NAME or file:PATH"
+        # The provider reads the same parser (tscns_pin_source_parse): a path relative to
+        # whatever folder a program starts in, or env: with no name, is refused as written.
+        pin_source_is "file:pin" problem "absolute path"
+        pin_source_is "env:" problem "name of an environment variable"
         assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"
         ;;
     esac

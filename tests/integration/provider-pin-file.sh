@@ -57,6 +57,26 @@ if [ "${1:-}" = --inside ]; then
         assert_eq "$(new_count "$log" VERIFY)" 0 "VERIFY with --pin-file $file"
     done
 
+    # Malformed values: refused before anything is read or sent, the value never repeated
+    # (it may be the PIN itself, written in place of env:/file:).
+    for entry in "real.pin|an absolute path" "env:|name of an environment variable" \
+        "$pin|env:NAME or file:PATH"; do
+        value=${entry%%|*} fix=${entry#*|}
+        [ "$value" != real.pin ] || value=file:real.pin
+        note "refused: pin-source = $value"
+        prov_conf "$T/bad.cnf" "$value"
+        mark_log "$log"
+        # From $T, where real.pin is: a relative path is refused even when it would resolve.
+        cd "$T"
+        sign "$T/bad.cnf"
+        cd - >/dev/null
+        [ "$RC" -ne 0 ] || fail "pin-source $value: signed"
+        [ "$RC" -ne 124 ] || fail "pin-source $value: openssl hung"
+        assert_contains "$OUT" "$fix" "pin-source $value"
+        case "$OUT" in *"$pin"*) fail "pin-source $value: the PIN was repeated: $OUT" ;; esac
+        assert_eq "$(new_count "$log" VERIFY)" 0 "VERIFY with pin-source $value"
+    done
+
     note "a private regular file still works"
     chmod 600 "$T/real.pin"
     prov_conf "$T/good.cnf" "file:$T/real.pin"
