@@ -5,8 +5,8 @@
 #   fork; the child signs with the same handle once the parent lets the card go
 #   (tscns-cardio-probe fork-locked);
 # - the provider: one thread of tscns-test-signer signs in a loop while the main thread forks
-#   five times, each time 15 ms into a signature of that thread (it then holds the card's lock,
-#   its PC/SC transaction and handle). Each child signs with the card itself and exits 0, the
+#   five times, each time 15 ms into a signature of that thread and while it sleeps waiting for
+#   the card (it then holds the card's lock, its PC/SC transaction and handle). Each child signs with the card itself and exits 0, the
 #   parent keeps signing, nothing deadlocks; three rounds, each under a timeout.
 set -euo pipefail
 
@@ -25,11 +25,15 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$out" "child-signature: valid" "$profile: the child signs on the held handle"
     assert_contains "$out" "parent-after-signature: valid" "$profile: the parent signs after"
 
-    # The provider rounds fork 15 ms into another thread's signature, wherever that thread
-    # is then. In the sanitizer build that is often inside ASan's allocator, and gcc 12's ASan
-    # runtime takes no lock around fork(): one run of round 2 hung there on a loaded machine
-    # (not reproduced in nine quiet rounds). The normal build runs them; the sanitizer build
-    # runs the cardio case above, which forks at a known point.
+    # The provider rounds fork while the other thread waits for the card (tscns-test-signer:
+    # 15 ms into its signature and asleep in futex(2), cardio's wait for its PC/SC worker). In
+    # the sanitizer build gcc 12's ASan allocator takes no lock around fork(): a child forked
+    # while the other thread is inside malloc (cardio allocates every PC/SC job) waits in its
+    # first malloc for good. Seen with gdb on a machine at load 9 (cardio/README.md, "fork()"):
+    # a child stuck in ASan's SizeClassAllocator64 lock, in 1 of 5 rounds; also a child whose
+    # PC/SC context ended at the deadline (pcsc-lite's own lock), and, before the futex(2)
+    # condition, a child stuck on a libcrypto rwlock. The normal build runs them; the
+    # sanitizer build runs the cardio case above, which forks at a known point.
     if [ "${TSCNS_SANITIZE:-0}" = 1 ]; then
         note "$profile: provider fork rounds run in the normal build only"
         exit 0

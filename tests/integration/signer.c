@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,8 @@ static EVP_PKEY_CTX *loop_ctx;
 static atomic_int in_sign, stop;
 /* Counts the signing thread's signatures as they start. */
 static atomic_long started;
+/* The signing thread's kernel id, for /proc/self/task/ID/syscall. */
+static atomic_long signer_tid;
 static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static int parent_sigs, parent_failures;
@@ -118,6 +121,7 @@ static void *sign_loop(void *arg)
     const struct timespec pause = {0, 150 * 1000000L};
 
     (void)arg;
+    atomic_store(&signer_tid, (long)syscall(SYS_gettid));
     while (!atomic_load(&stop)) {
         int ok;
 
@@ -138,11 +142,31 @@ static void *sign_loop(void *arg)
     return NULL;
 }
 
+/* 1 when the signing thread is blocked in futex(2), per /proc/self/task/ID/syscall. */
+static int signer_in_futex(void)
+{
+    char path[64], line[64] = "";
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", atomic_load(&signer_tid));
+    if ((f = fopen(path, "re")) == NULL)
+        return 0;
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    return atoi(line) == SYS_futex;
+}
+
 /*
- * Wait until the signing thread has been inside one signature for 15 ms: with the virtual
- * card's realistic timing it is then in the card operation (MSE RESTORE, MSE SET and PSO
- * DECIPHER take 80 ms and more, the software around them well under a millisecond), holding
- * the card, its PC/SC transaction and its handle's lock.
+ * Wait until the signing thread is inside a card operation: 15 ms into one signature (with the
+ * virtual card's realistic timing MSE RESTORE, MSE SET and PSO DECIPHER take 80 ms and more)
+ * and, at that moment, asleep in futex(2). No other thread contends for a lock, so that sleep is
+ * cardio's wait for its PC/SC worker: the thread holds the card, its PC/SC transaction and its
+ * handle's lock, and no lock of libcrypto. Forking while a thread is inside libcrypto is what
+ * neither cardio nor any library can make safe: OpenSSL 3.0 takes no lock around fork(), and
+ * a child that inherits one of its locks taken (read or write) hangs at its first libcrypto
+ * call that needs it (seen in the sanitizer build, where the software around the card
+ * operation is slow enough for a bare 15 ms mark to land in it).
  */
 static void await_card_operation(void)
 {
@@ -154,6 +178,8 @@ static void await_card_operation(void)
         n = atomic_load(&started);
         t0 = now_ms();
         while (atomic_load(&in_sign) && atomic_load(&started) == n && now_ms() - t0 < 15)
+            sched_yield();
+        while (atomic_load(&in_sign) && atomic_load(&started) == n && !signer_in_futex())
             sched_yield();
         if (atomic_load(&in_sign) && atomic_load(&started) == n)
             return;
