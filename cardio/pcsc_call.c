@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <PCSC/pcsclite.h>
+#include <openssl/crypto.h>
 
 #include "deadline.h"
 
@@ -43,9 +44,10 @@ typedef struct job {
     char *names;
     SCARD_READERSTATE *st;
     DWORD n;
-    /* K_TRANSMIT: the command, then room for the answer. */
+    /* K_TRANSMIT: the command, then room for the answer; io_cap bytes in all. */
     DWORD cmd_len;
     DWORD resp_len;
+    size_t io_cap;
     uint8_t io[];
 } job;
 
@@ -116,6 +118,9 @@ static void free_parts(job *j)
 {
     free(j->names);
     free(j->st);
+    /* A VERIFY, CHANGE or UNBLOCK command holds the PIN or PUK: nothing of it outlives the call,
+     * on the caller's side or, for a call abandoned at its deadline, on the worker's. */
+    OPENSSL_cleanse(j->io, j->io_cap);
 }
 
 /* The caller gave up: close what the job took over, now that pcscd answers again. */
@@ -143,6 +148,7 @@ static job *make(kind k, SCARDCONTEXT c, int have_c, SCARDHANDLE h, int have_h, 
     j->have_c = have_c;
     j->h = h;
     j->have_h = have_h;
+    j->io_cap = extra;
     return j;
 }
 
