@@ -29,6 +29,13 @@ struct p11_card {
     char description[200];
     /* CKM_RSA_X_509: 1 done, 0 refused by the token, -1 not tried yet. */
     int raw;
+    /*
+     * The token flagged CKF_USER_PIN_LOCKED when opened. Not taken as a count: OpenSC 0.23's
+     * emulation of a CNS card sets it (tries left 0) without asking the card, whose PIN is fine.
+     * A C_Login to a PIN that is really blocked costs nothing (the card refuses it before any
+     * counter), so it goes; a CKR_PIN_INCORRECT answer then proves the flag false.
+     */
+    int locked_flag;
     /* What failed last, for the handle's details (the transport's last_error). */
     char last[384];
 };
@@ -118,6 +125,7 @@ typedef struct pick_arg {
     char label[33];
     char serial[17];
     int pin_tries;
+    int locked_flag;
 } pick_arg;
 
 /* Take the token if it holds a certificate (with its key where the module shows keys). */
@@ -150,7 +158,8 @@ static int take_token(PKCS11_SLOT *slot, void *varg)
     a->pc->slot_id = PKCS11_get_slotid_from_slot(slot);
     p11_copy(a->serial, sizeof(a->serial), t->serialnr);
     /* What the token says of its PIN now: the configured PIN is not tried on the final try. */
-    a->pin_tries = t->userPinLocked ? 0 : t->userPinFinalTry ? 1 : -1;
+    a->locked_flag = t->userPinLocked;
+    a->pin_tries = !t->userPinLocked && t->userPinFinalTry ? 1 : -1;
     snprintf(a->pc->description, sizeof(a->pc->description), "%s %s token \"%s\" through %s",
              t->manufacturer != NULL ? t->manufacturer : "", t->model != NULL ? t->model : "",
              a->label, p11_module_path(a->pc->m));
@@ -191,6 +200,7 @@ tscns_err p11_open(p11_module *m, const char *reader, const char *serial, tscns_
     snprintf(card->serial, sizeof(card->serial), "%s", a.serial);
     card->have_serial = a.serial[0] != '\0';
     card->pin_tries = a.pin_tries;
+    pc->locked_flag = a.locked_flag;
     *out = card;
     return TSCNS_OK;
 }
@@ -240,6 +250,11 @@ tscns_err p11_login(tscns_card *card, const char *pin, uint16_t *sw)
         int final_try = 0, locked = 0;
 
         p11_module_pin_flags(pc->m, pc->slot_id, &final_try, &locked);
+        /* A flag that was up before this wrong PIN, which the token did count, was false. */
+        if (ckr == P11_CKR_PIN_INCORRECT && locked && pc->locked_flag)
+            locked = 0;
+        else
+            pc->locked_flag = locked;
         *sw = ckr == P11_CKR_PIN_LOCKED || locked ? 0x6983 : final_try ? 0x63C1 : 0x6300;
     } else {
         p11_last(pc, "C_Login returned %s, module %s", p11_ckr_name(ckr, name, sizeof(name)),
