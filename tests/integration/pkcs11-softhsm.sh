@@ -72,6 +72,17 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
 
     server_cert
     prov_conf "$T/p11.cnf" "" "pkcs11-module = $SOFTHSM" "backend = pkcs11"
+
+    note "tscns doctor and info take the backend from the provider's configuration"
+    OPENSSL_CONF=$T/p11.cnf tscns doctor --serial "$serial" >"$T/doctor.txt" ||
+        fail "doctor: $(cat "$T/doctor.txt")"
+    assert_contains "$(cat "$T/doctor.txt")" \
+        "backend          pkcs11 (from [tscns_sect] of $T/p11.cnf), module $SOFTHSM showing 2 token(s)" \
+        "doctor: the backend line"
+    assert_contains "$(cat "$T/doctor.txt")" "serial $serial, in 'CNS Token', backend pkcs11" \
+        "doctor: the card line"
+    out=$(OPENSSL_CONF=$T/p11.cnf tscns info --serial "$serial")
+    assert_contains "$out" "backend pkcs11, from [tscns_sect] of $T/p11.cnf" "info: the source"
     handshake() { # WHAT CNF SERIAL PIN SERVER-CLIENT-SIGALGS EXPECTED-TYPE [s_client options...]
         local what=$1 cnf=$2 ser=$3 p=$4 sigalgs=$5 expected=$6
         shift 6
