@@ -3,9 +3,10 @@
 # CNS-style certificate (a tscns-mkcard image's) on a private token directory. Through the
 # module: `tscns readers` and `info`, `openssl s_client` TLS 1.3 (RSA-PSS on the host, raw RSA on
 # the token) and TLS 1.2 (PKCS#1 v1.5), curl with a key-reference file written by `tscns keyref`,
-# Python's ssl. backend = auto keeps the virtual card in the sandbox native (its VERIFY and PSO
-# DECIPHER in its log) and serves the token through the module (nothing signed on the card). A
-# wrong configured PIN: one C_Login (counted by OpenSC's pkcs11-spy between libp11 and SoftHSM),
+# Python's ssl; a token whose key allows CKM_RSA_PKCS only (TLS 1.2 with PKCS#1 v1.5 through the
+# DigestInfo path, RSA-PSS refused with the reason). backend = auto keeps the virtual card in
+# the sandbox native (its VERIFY and PSO DECIPHER in its log) and serves the token through the
+# module (nothing signed on the card). A wrong configured PIN: one C_Login (counted by OpenSC's pkcs11-spy between libp11 and SoftHSM),
 # the reason and what the token tells of the tries, and no C_Login at all from a second process.
 # A module that does not load and a token without a private key: a clear error, non-zero exit.
 set -euo pipefail
@@ -33,6 +34,8 @@ if [ "${1:-}" = --inside ]; then
         "$T/tokens" >"$SOFTHSM2_CONF"
     softhsm2-util --init-token --free --label "CNS Token" --pin "$pin" --so-pin 87654321 >/dev/null
     softhsm2-util --init-token --free --label "No Key" --pin "$pin" --so-pin 87654321 >/dev/null
+    softhsm2-util --init-token --free --label "PKCS1 Only" --pin "$pin" --so-pin 87654321 \
+        >/dev/null
     openssl pkcs8 -topk8 -nocrypt -in "$image/key.pem" -outform DER -out "$T/key.p8"
     put() { # TOKEN-LABEL pkcs11-tool options...
         pkcs11-tool --module "$SOFTHSM" --token-label "$1" --login --pin "$pin" "${@:2}" \
@@ -41,6 +44,10 @@ if [ "${1:-}" = --inside ]; then
     put "CNS Token" --write-object "$T/key.p8" --type privkey --id 01 --label cns
     put "CNS Token" --write-object "$image/cert.der" --type cert --id 01 --label cns
     put "No Key" --write-object "$image/cert.der" --type cert --id 02 --label lonely
+    # A key that allows no CKM_RSA_X_509 (CKA_ALLOWED_MECHANISMS): a token that signs PKCS#1 only.
+    put "PKCS1 Only" --write-object "$T/key.p8" --type privkey --id 03 --label k \
+        --allowed-mechanisms RSA-PKCS
+    put "PKCS1 Only" --write-object "$image/cert.der" --type cert --id 03 --label k
 
     note "tscns readers: the card native, the tokens through the module"
     tscns readers --pkcs11-module "$SOFTHSM" --json >"$T/readers.json"
@@ -51,6 +58,7 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     }
     serial=$(token_serial "CNS Token")
     nokey_serial=$(token_serial "No Key")
+    pkcs1_serial=$(token_serial "PKCS1 Only")
     [ -n "$serial" ] && [ "$serial" != "$nokey_serial" ] || fail "token serials '$serial' '$nokey_serial'"
     assert_eq "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["readers"][0]["backend"])' \
         "$T/readers.json")" native "readers --json: the recognised card's backend"
@@ -77,7 +85,7 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     OPENSSL_CONF=$T/p11.cnf tscns doctor --serial "$serial" >"$T/doctor.txt" ||
         fail "doctor: $(cat "$T/doctor.txt")"
     assert_contains "$(cat "$T/doctor.txt")" \
-        "backend          pkcs11 (from [tscns_sect] of $T/p11.cnf), module $SOFTHSM showing 2 token(s)" \
+        "backend          pkcs11 (from [tscns_sect] of $T/p11.cnf), module $SOFTHSM showing 3 token(s)" \
         "doctor: the backend line"
     assert_contains "$(cat "$T/doctor.txt")" "serial $serial, in 'CNS Token', backend pkcs11" \
         "doctor: the card line"
@@ -109,6 +117,15 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     note "s_client TLS 1.2 with PKCS#1 v1.5 (RSA+SHA256) through SoftHSM"
     handshake "token TLS 1.2" "$T/p11.cnf" "$serial" "$pin" RSA+SHA256 RSA -tls1_2
     grep -q "Protocol  : TLSv1.2" "$T/client.out" || fail "token: not TLS 1.2"
+
+    note "a token without CKM_RSA_X_509: TLS 1.2 with PKCS#1 v1.5 works, RSA-PSS is refused"
+    handshake "PKCS#1 only, TLS 1.2" "$T/p11.cnf" "$pkcs1_serial" "$pin" RSA+SHA256 RSA -tls1_2
+    keyref "$T/pkcs1.pem" "cns:serial=$pkcs1_serial;type=private"
+    echo "data to sign" >"$T/data"
+    expect_fail env OPENSSL_CONF="$T/p11.cnf" openssl dgst -sha256 -sign "$T/pkcs1.pem" \
+        -sigopt rsa_padding_mode:pss -passin "pass:$pin" -out "$T/sig" "$T/data"
+    assert_contains "$OUT" "does not do raw RSA (CKM_RSA_X_509), only PKCS#1 v1.5 signatures: no RSA-PSS" \
+        "PKCS#1 only, RSA-PSS: the reason"
 
     note "curl with the key-reference file of tscns keyref, and Python ssl"
     tscns keyref --pkcs11-module "$SOFTHSM" --serial "$serial" -o "$T/key.pem"
@@ -145,7 +162,6 @@ PYEOF
     note "a wrong configured PIN: one C_Login, then none from a second process"
     prov_conf "$T/spy.cnf" env:TSCNS_TEST_PIN "pkcs11-module = $SPY" "backend = pkcs11"
     export PKCS11SPY=$SOFTHSM PKCS11SPY_OUTPUT=$T/spy.log
-    echo "data to sign" >"$T/data"
     wrong_try() {
         expect_fail env OPENSSL_CONF="$T/spy.cnf" TSCNS_TEST_PIN=$WRONG openssl dgst -sha256 \
             -sign "$T/key.pem" -out "$T/sig" "$T/data"
