@@ -212,6 +212,7 @@ int cmd_readers(const struct cli_global *global, int argc, char **argv)
     } else if (err == TSCNS_E_NO_READER || (err == TSCNS_OK && count == 0)) {
         tscns_ctx_free(ctx);
         free(list);
+        free(tokens);
         return no_reader();
     }
     if (err != TSCNS_OK) {
