@@ -94,16 +94,7 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$(cat "$T/answer")" "Benvenuto, $name" "curl: holder name"
     assert_contains "$(cat "$T/err")" "(pkcs11, backend pkcs11)" "curl: through the module"
     assert_eq "$(new_count "$log" VERIFY)" 1 "curl: VERIFY"
-    cat >"$T/fetch.py" <<'PYEOF'
-import json, ssl, sys, urllib.request
-cert, key, url, cafile, password = sys.argv[1:6]
-ctx = ssl.create_default_context(cafile=cafile)
-ctx.set_ciphers("DEFAULT@SECLEVEL=1")
-ctx.load_cert_chain(cert, key, password=password)
-with urllib.request.urlopen(url + "?format=json", context=ctx) as r:
-    print(json.dumps(json.load(r)))
-PYEOF
-    OPENSSL_CONF=$T/p11.cnf "$PY" "$T/fetch.py" "$image/cert.pem" "$T/key.pem" "$url" \
+    OPENSSL_CONF=$T/p11.cnf "$PY" "$HARNESS/tls_fetch.py" "$image/cert.pem" "$T/key.pem" "$url" \
         "$T/server.pem" "$pin" >"$T/answer.json" 2>"$T/err" || fail "python: $(cat "$T/err")"
     assert_eq "$(json_get "$T/answer.json" codice_fiscale)" "$cf" "python: codice fiscale"
 

@@ -136,15 +136,7 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
         fail "curl: $(cat "$T/err")"
     assert_contains "$(cat "$T/answer")" "Benvenuto, $name" "curl: holder name"
     assert_contains "$(cat "$T/answer")" "TLS: TLSv1.3" "curl: TLS version"
-    cat >"$T/fetch.py" <<'PYEOF'
-import json, ssl, sys, urllib.request
-cert, key, url, cafile, password = sys.argv[1:6]
-ctx = ssl.create_default_context(cafile=cafile)
-ctx.load_cert_chain(cert, key, password=password)
-with urllib.request.urlopen(url + "?format=json", context=ctx) as r:
-    print(json.dumps(json.load(r)))
-PYEOF
-    OPENSSL_CONF=$T/p11.cnf "$PY" "$T/fetch.py" "$image/cert.pem" "$T/key.pem" "$url" \
+    OPENSSL_CONF=$T/p11.cnf "$PY" "$HARNESS/tls_fetch.py" "$image/cert.pem" "$T/key.pem" "$url" \
         "$T/server.pem" "$pin" >"$T/answer.json" 2>"$T/err" || fail "python: $(cat "$T/err")"
     assert_eq "$(json_get "$T/answer.json" codice_fiscale)" "$cf" "python: codice fiscale"
 
