@@ -78,6 +78,16 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     assert_eq "$(json_get "$T/info.json" backend)" pkcs11 "info --json: backend"
     assert_eq "$(json_get "$T/info.json" personal)" None "info --json: personal"
 
+    note "tscns pin through the module: verify is C_Login, a change is refused with the reason"
+    printf '%s\n' "$pin" >"$T/pin"
+    printf '11223344\n' >"$T/newpin"
+    assert_eq "$(tscns pin verify --pkcs11-module "$SOFTHSM" --serial "$serial" \
+        --pin-file "$T/pin")" "PIN correct." "tscns pin verify"
+    expect_fail tscns pin change --pkcs11-module "$SOFTHSM" --serial "$serial" \
+        --pin-file "$T/pin" --new-pin-file "$T/newpin"
+    assert_eq "$RC" 3 "exit code of a PIN change through the module"
+    assert_contains "$OUT" "CHANGE PIN through a PKCS#11 module, token CNS Token" "pin change"
+
     server_cert
     prov_conf "$T/p11.cnf" "" "pkcs11-module = $SOFTHSM" "backend = pkcs11"
 
