@@ -9,6 +9,7 @@
 
 #include "efs.h"
 #include "iso7816.h"
+#include "p11.h"
 
 /* A certificate file cannot be larger than READ BINARY's 15-bit offset allows. */
 #define CERT_MAX 0x7FFF
@@ -264,6 +265,8 @@ tscns_err tscns_card_certificate(tscns_card *card, const uint8_t **der, size_t *
 
     if (card == NULL || der == NULL || len == NULL)
         return TSCNS_E_INVALID_ARG;
+    if (card->p11 != NULL)
+        return p11_certificate(card, der, len);
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
@@ -292,6 +295,10 @@ tscns_err tscns_card_certificate_capacity(tscns_card *card, size_t *capacity)
 
     if (card == NULL || capacity == NULL)
         return TSCNS_E_INVALID_ARG;
+    if (card->p11 != NULL) {
+        *capacity = 0;
+        return TSCNS_OK;
+    }
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
@@ -356,6 +363,11 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
 
     if (card == NULL)
         return TSCNS_E_INVALID_ARG;
+    if (card->p11 != NULL) {
+        handle_detail(card, "writing a certificate through a PKCS#11 module, token %s",
+                      card->reader);
+        return TSCNS_E_UNSUPPORTED;
+    }
     if (der == NULL || len < 4 || der[0] != 0x30 || der[1] != 0x82 ||
         len != 4 + ((size_t)der[2] << 8 | der[3])) {
         handle_detail(card, "%zu bytes that are not one DER certificate (30 82 LL LL)", len);

@@ -7,6 +7,7 @@
 
 #include "identify.h"
 #include "open.h"
+#include "p11.h"
 #include "pcsc.h"
 #include "pcsc_call.h"
 #include "tscns/timeout.h"
@@ -17,6 +18,10 @@ struct tscns_ctx {
     int have;
     pid_t pid;
     char detail[512];
+    tscns_backend backend;
+    char *module_path;
+    /* Loaded by the first call that needs it; NULL before, or after a load that failed. */
+    p11_module *module;
 };
 
 static void ctx_detail(tscns_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -52,8 +57,96 @@ void tscns_ctx_free(tscns_ctx *ctx)
     /* A child must not release its parent's context through the shared socket. */
     if (ctx->have && ctx->pid == getpid())
         pcall_release(ctx->h);
+    p11_module_release(ctx->module);
+    free(ctx->module_path);
     pthread_mutex_destroy(&ctx->mu);
     free(ctx);
+}
+
+int tscns_backend_parse(const char *name, tscns_backend *out)
+{
+    static const tscns_backend all[] = {TSCNS_BACKEND_AUTO, TSCNS_BACKEND_NATIVE,
+                                        TSCNS_BACKEND_PKCS11};
+
+    for (size_t i = 0; name != NULL && i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(name, tscns_backend_name(all[i])) == 0) {
+            *out = all[i];
+            return 1;
+        }
+    return 0;
+}
+
+const char *tscns_backend_name(tscns_backend backend)
+{
+    switch (backend) {
+    case TSCNS_BACKEND_AUTO:
+        return "auto";
+    case TSCNS_BACKEND_NATIVE:
+        return "native";
+    case TSCNS_BACKEND_PKCS11:
+        return "pkcs11";
+    }
+    return "?";
+}
+
+tscns_err tscns_ctx_set_backend(tscns_ctx *ctx, tscns_backend backend, const char *module)
+{
+    char *copy = NULL;
+
+    if (ctx == NULL || (backend == TSCNS_BACKEND_PKCS11 && (module == NULL || *module == '\0')))
+        return TSCNS_E_INVALID_ARG;
+    if (module != NULL && *module != '\0' && (copy = strdup(module)) == NULL)
+        return TSCNS_E_NOMEM;
+    pthread_mutex_lock(&ctx->mu);
+    ctx->backend = backend;
+    free(ctx->module_path);
+    ctx->module_path = copy;
+    p11_module_release(ctx->module);
+    ctx->module = NULL;
+    pthread_mutex_unlock(&ctx->mu);
+    return TSCNS_OK;
+}
+
+/* The module, loaded on first use (ctx->mu held). */
+static tscns_err ctx_module(tscns_ctx *ctx)
+{
+    if (ctx->module_path == NULL) {
+        ctx_detail(ctx, "no PKCS#11 module configured");
+        return TSCNS_E_UNSUPPORTED;
+    }
+    if (ctx->module != NULL)
+        return TSCNS_OK;
+    return p11_module_load(ctx->module_path, &ctx->module, ctx->detail, sizeof(ctx->detail));
+}
+
+tscns_err tscns_ctx_tokens(tscns_ctx *ctx, tscns_token **list, size_t *count)
+{
+    tscns_err err;
+
+    if (ctx == NULL || list == NULL || count == NULL)
+        return TSCNS_E_INVALID_ARG;
+    pthread_mutex_lock(&ctx->mu);
+    ctx->detail[0] = '\0';
+    err = ctx_module(ctx);
+    if (err == TSCNS_OK)
+        err = p11_module_tokens(ctx->module, list, count, ctx->detail, sizeof(ctx->detail));
+    pthread_mutex_unlock(&ctx->mu);
+    return err;
+}
+
+/* A token of the module (ctx->mu not held). */
+static tscns_err open_token(tscns_ctx *ctx, const char *reader, const char *serial,
+                            tscns_card **out)
+{
+    tscns_err err;
+
+    pthread_mutex_lock(&ctx->mu);
+    ctx->detail[0] = '\0';
+    err = ctx_module(ctx);
+    if (err == TSCNS_OK)
+        err = p11_open(ctx->module, reader, serial, out, ctx->detail, sizeof(ctx->detail));
+    pthread_mutex_unlock(&ctx->mu);
+    return err;
 }
 
 const char *tscns_ctx_detail(const tscns_ctx *ctx)
@@ -212,7 +305,8 @@ static tscns_err try_reader(tscns_ctx *ctx, const char *name, tscns_card **out)
     return open_card(ops, self, name, out, ctx->detail, sizeof(ctx->detail));
 }
 
-tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out)
+static tscns_err open_native(tscns_ctx *ctx, const char *reader, const char *serial,
+                             tscns_card **out)
 {
     tscns_reader *list = NULL;
     size_t n = 0;
@@ -277,5 +371,38 @@ tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial
     }
     pthread_mutex_unlock(&ctx->mu);
     free(list);
+    return err;
+}
+
+/* What the native road found: nothing a module could not serve instead. */
+static int native_found_nothing(tscns_err err)
+{
+    return err == TSCNS_E_NO_SERVICE || err == TSCNS_E_NO_READER || err == TSCNS_E_NO_CARD ||
+           err == TSCNS_E_UNKNOWN_CARD || err == TSCNS_E_NOT_FOUND;
+}
+
+tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out)
+{
+    char native_detail[sizeof(ctx->detail)], token_detail[sizeof(ctx->detail)];
+    tscns_err err, err2;
+
+    if (ctx == NULL || out == NULL)
+        return TSCNS_E_INVALID_ARG;
+    *out = NULL;
+    if (ctx->backend == TSCNS_BACKEND_PKCS11)
+        return open_token(ctx, reader, serial, out);
+    err = open_native(ctx, reader, serial, out);
+    if (err == TSCNS_OK || ctx->backend == TSCNS_BACKEND_NATIVE || ctx->module_path == NULL ||
+        !native_found_nothing(err))
+        return err;
+    /* auto: the cards cardio recognises stay native; the module serves the rest. */
+    memcpy(native_detail, ctx->detail, sizeof(native_detail));
+    err2 = open_token(ctx, reader, serial, out);
+    if (err2 == TSCNS_OK || err2 != TSCNS_E_NO_CARD)
+        return err2;
+    pthread_mutex_lock(&ctx->mu);
+    memcpy(token_detail, ctx->detail, sizeof(token_detail));
+    ctx_detail(ctx, "%s%s%s", native_detail, native_detail[0] != '\0' ? "; " : "", token_detail);
+    pthread_mutex_unlock(&ctx->mu);
     return err;
 }

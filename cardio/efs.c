@@ -37,6 +37,10 @@ tscns_err tscns_card_serial(tscns_card *card, char serial[17])
 
     if (card == NULL || serial == NULL)
         return TSCNS_E_INVALID_ARG;
+    if (card->p11 != NULL && !card->have_serial) {
+        handle_detail(card, "the token %s has no serial", card->reader);
+        return TSCNS_E_UNSUPPORTED;
+    }
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
@@ -118,6 +122,10 @@ tscns_err tscns_card_personal(tscns_card *card, tscns_personal *out)
 
     if (card == NULL || out == NULL)
         return TSCNS_E_INVALID_ARG;
+    if (card->p11 != NULL) {
+        handle_detail(card, "EF_DatiPersonali through a PKCS#11 module, token %s", card->reader);
+        return TSCNS_E_UNSUPPORTED;
+    }
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;

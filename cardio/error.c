@@ -54,6 +54,10 @@ const char *tscns_strerror(tscns_err err)
         return "internal error";
     case TSCNS_E_TIMEOUT:
         return "the card, the reader or pcscd stopped answering";
+    case TSCNS_E_UNSUPPORTED:
+        return "the card or token cannot do this through the backend that serves it";
+    case TSCNS_E_PKCS11:
+        return "the PKCS#11 module failed";
     }
     return "unknown error";
 }

@@ -332,6 +332,11 @@ const char *tscns_card_family(const tscns_card *card)
     return card->prof->name;
 }
 
+const char *tscns_card_backend(const tscns_card *card)
+{
+    return card->p11 != NULL ? "pkcs11" : "native";
+}
+
 const char *tscns_card_family_description(const tscns_card *card)
 {
     return card->prof->description;

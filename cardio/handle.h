@@ -69,6 +69,8 @@ struct tscns_card {
     char detail[512];
     /** Installed by the layer that opened the card; NULL: no one to tell. */
     const handle_hooks *hooks;
+    /** A token of a PKCS#11 module (p11.h) serves this card; NULL: the card's own APDUs. */
+    struct p11_card *p11;
     /** The process's open cards, for the child after fork() (handle.c). */
     tscns_card *next_open;
 };

@@ -16,6 +16,7 @@
 
 #include "handle.h"
 #include "iso7816.h"
+#include "p11.h"
 
 enum secret_kind { KIND_PIN = 'P', KIND_PUK = 'K' };
 
@@ -200,6 +201,11 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
         handle_detail(card, "%s: a PIN or PUK is 5 to 8 digits", op->what);
         return TSCNS_E_INVALID_ARG;
     }
+    /* A module logs the user in; the PUK and PIN changes stay with the native road. */
+    if (card->p11 != NULL && (op->ins != 0x20 || op->kind == KIND_PUK)) {
+        handle_detail(card, "%s through a PKCS#11 module, token %s", op->what, card->reader);
+        return TSCNS_E_UNSUPPORTED;
+    }
     err = handle_begin(card);
     if (err != TSCNS_OK)
         return err;
@@ -227,10 +233,13 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
     pad8(op->first, data);
     if (op->second != NULL)
         pad8(op->second, data + 8);
-    err = iso_pin_command(&card->ch, op->ins,
-                          op->ins == 0x20 && op->kind == KIND_PUK ? card->prof->puk_ref
-                                                                  : card->prof->pin_ref,
-                          data, len, &sw);
+    if (card->p11 != NULL)
+        err = p11_login(card, op->first, &sw);
+    else
+        err = iso_pin_command(&card->ch, op->ins,
+                              op->ins == 0x20 && op->kind == KIND_PUK ? card->prof->puk_ref
+                                                                      : card->prof->pin_ref,
+                              data, len, &sw);
     OPENSSL_cleanse(data, sizeof(data));
     /* Never resent after a reset: the card may have counted it. */
     if (err == TSCNS_E_CARD_RESET) {
@@ -264,17 +273,25 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
         }
         goto end;
     }
-    if (apdu_sw_tries(sw, &tries)) {
+    /* 6300: rejected, the counter not told (ISO 7816-4; a PKCS#11 token's CKR_PIN_INCORRECT). */
+    if (apdu_sw_tries(sw, &tries) || sw == 0x6300) {
         remember_rejected(card, op->kind, op->first, d, have_digest);
         *counter = tries;
-        if (op->kind == KIND_PIN)
+        /* An untold counter leaves the record's figure as it was. */
+        if (op->kind == KIND_PIN && tries >= 0)
             note_pin_tries(card, tries);
         if (tries_left != NULL)
             *tries_left = tries;
         if (op->kind == KIND_PIN)
             card->pin_verified = 0;
-        handle_detail(card, "%s: %d %s left (SW %04X), reader %s", op->what, tries,
-                      tries == 1 ? "try" : "tries", sw, card->reader);
+        if (card->p11 != NULL)
+            p11_login_detail(card, tries);
+        else if (tries < 0)
+            handle_detail(card, "%s: tries left not told (SW %04X), reader %s", op->what, sw,
+                          card->reader);
+        else
+            handle_detail(card, "%s: %d %s left (SW %04X), reader %s", op->what, tries,
+                          tries == 1 ? "try" : "tries", sw, card->reader);
         err = TSCNS_E_PIN_INCORRECT;
         goto end;
     }

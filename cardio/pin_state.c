@@ -6,6 +6,7 @@
  */
 #include "tscns/pin_state.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ int tscns_pin_state_dir(char *out, size_t cap)
     return state_dir_path("cards", out, cap);
 }
 
-/* A serial is the card's EF_IDCarta digits: nothing else may become a file name. */
+/* A serial is the card's EF_IDCarta digits, or a PKCS#11 token's serial of letters and digits:
+ * nothing else (no '/', no '.') may become a file name. */
 static int serial_ok(const char *serial)
 {
     size_t n = serial != NULL ? strlen(serial) : 0;
@@ -42,7 +44,7 @@ static int serial_ok(const char *serial)
     if (n == 0 || n > 32)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (serial[i] < '0' || serial[i] > '9')
+        if (!isalnum((unsigned char)serial[i]))
             return 0;
     return 1;
 }

@@ -3,6 +3,7 @@
 
 #include "handle.h"
 #include "iso7816.h"
+#include "p11.h"
 
 /* The card answered with a status word (as opposed to the link failing). */
 static int card_refused(tscns_err err)
@@ -35,6 +36,12 @@ tscns_err tscns_card_rsa_private(tscns_card *card, const uint8_t *in, size_t in_
         card->pin_lost = 0;
         handle_detail(card, "reader %s", card->reader);
         err = TSCNS_E_CARD_RESET;
+        goto end;
+    }
+    if (card->p11 != NULL) {
+        err = p11_rsa_private(card, in, in_len, out, out_len);
+        if (err != TSCNS_OK)
+            handle_detail_sw(card, "RSA private operation");
         goto end;
     }
     if (!loc_is_empty(&card->prof->key_df) && !card->key_df_kept)

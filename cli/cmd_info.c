@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cert_summary.h"
+#include "backend.h"
 #include "cli.h"
 #include "hex.h"
 #include "json.h"
@@ -12,12 +13,13 @@
 
 static const char help[] =
     "Usage: tscns info [--json]\n\n"
-    "Show the card (serial, family, ATR), its authentication certificate (subject, issuer,\n"
-    "validity, key size) and the holder's data from the card (EF_DatiPersonali). No PIN is\n"
-    "needed.\n\n"
+    "Show the card (serial, family, ATR), the backend that serves it and why, its\n"
+    "authentication certificate (subject, issuer, validity, key size) and the holder's data\n"
+    "from the card (EF_DatiPersonali; not through a PKCS#11 module). No PIN is needed.\n\n"
     "  --json   print one JSON object: serial, family, family_description, reader, atr,\n"
-    "           certificate {subject, issuer, not_before, not_after, key_bits, serial} with\n"
-    "           ISO 8601 dates, and personal {the 16 fields} with the card's ddmmyyyy dates\n";
+    "           backend, backend_why, certificate {subject, issuer, not_before, not_after,\n"
+    "           key_bits, serial} with ISO 8601 dates, and personal {the 16 fields} with the\n"
+    "           card's ddmmyyyy dates (null through a PKCS#11 module)\n";
 
 /* Labels in tscns_personal_field order. */
 static const char *const personal_labels[TSCNS_PD_COUNT] = {
@@ -48,7 +50,11 @@ struct card_info {
     char atr_spaced[3 * TSCNS_MAX_ATR + 1];
     int have_cert;
     struct cert_summary cert;
+    /* 0 when the backend cannot read EF_DatiPersonali (a PKCS#11 module). */
+    int have_personal;
     tscns_personal personal;
+    const char *backend;
+    char backend_why[1200];
 };
 
 static int is_date_field(int f)
@@ -72,7 +78,8 @@ static void print_text(const struct card_info *in)
     printf("Reader:           %s\n", in->reader);
     printf("Card serial:      %s\n", in->serial);
     printf("Family:           %s (%s)\n", in->family, in->description);
-    printf("ATR:              %s\n", in->atr_spaced);
+    printf("ATR:              %s\n", in->atr_spaced[0] != '\0' ? in->atr_spaced : "(none)");
+    printf("Backend:          %s (%s)\n", in->backend, in->backend_why);
     printf("\nAuthentication certificate\n");
     if (in->have_cert) {
         printf("  Subject:        %s\n", in->cert.subject);
@@ -85,7 +92,9 @@ static void print_text(const struct card_info *in)
         printf("  (the certificate on the card does not parse as X.509)\n");
     }
     printf("\nHolder (EF_DatiPersonali)\n");
-    for (int f = 0; f < TSCNS_PD_COUNT; f++) {
+    if (!in->have_personal)
+        printf("  (not readable through a PKCS#11 module)\n");
+    for (int f = 0; in->have_personal && f < TSCNS_PD_COUNT; f++) {
         const char *v = in->personal.field[f];
 
         if (*v == '\0')
@@ -106,6 +115,8 @@ static void print_json(const struct card_info *in)
     json_string(&j, "family_description", in->description);
     json_string(&j, "reader", in->reader);
     json_string(&j, "atr", in->atr_hex);
+    json_string(&j, "backend", in->backend);
+    json_string(&j, "backend_why", in->backend_why);
     if (in->have_cert) {
         json_begin_object(&j, "certificate");
         json_string(&j, "subject", in->cert.subject);
@@ -118,11 +129,29 @@ static void print_json(const struct card_info *in)
     } else {
         json_null(&j, "certificate");
     }
+    if (!in->have_personal) {
+        json_null(&j, "personal");
+        json_end_object(&j);
+        return;
+    }
     json_begin_object(&j, "personal");
     for (int f = 0; f < TSCNS_PD_COUNT; f++)
         json_string(&j, tscns_personal_field_name((tscns_personal_field)f), in->personal.field[f]);
     json_end_object(&j);
     json_end_object(&j);
+}
+
+/* Which backend serves the card and why, under the command's choice @p b. */
+static void backend_why(const struct cli_session *s, const struct cli_backend *b,
+                        struct card_info *in)
+{
+    in->backend = tscns_card_backend(s->card);
+    if (strcmp(in->backend, "native") == 0)
+        snprintf(in->backend_why, sizeof(in->backend_why), "tscns recognised the card; backend %s",
+                 tscns_backend_name(b->backend));
+    else
+        snprintf(in->backend_why, sizeof(in->backend_why), "module %s, backend %s, from %s",
+                 b->module, tscns_backend_name(b->backend), b->source);
 }
 
 static int collect(struct cli_session *s, struct card_info *in)
@@ -143,6 +172,10 @@ static int collect(struct cli_session *s, struct card_info *in)
         err = tscns_card_certificate(s->card, &der, &der_len);
     if (err == TSCNS_OK)
         err = tscns_card_personal(s->card, &in->personal);
+    in->have_personal = err == TSCNS_OK;
+    /* What the backend cannot give is shown as missing, never made up. */
+    if (err == TSCNS_E_UNSUPPORTED)
+        err = TSCNS_OK;
     if (err != TSCNS_OK)
         return cli_session_fail(s, err);
     in->have_cert = cert_summary_parse(der, der_len, &in->cert) == 0;
@@ -158,6 +191,7 @@ int cmd_info(const struct cli_global *global, int argc, char **argv)
     struct cli_global g = *global;
     struct cli_parser p;
     struct cli_session s;
+    struct cli_backend b;
     struct card_info in;
     int json = 0, c, rc;
 
@@ -167,6 +201,8 @@ int cmd_info(const struct cli_global *global, int argc, char **argv)
     if (!cli_start(&p, c, &s, &rc))
         return rc;
     memset(&in, 0, sizeof(in));
+    cli_backend_choose(&g, &b);
+    backend_why(&s, &b, &in);
     rc = collect(&s, &in);
     if (rc == CLI_OK) {
         if (json)

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_GLOBAL_LONGOPTS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-    struct cli_global global = {NULL, NULL};
+    struct cli_global global = {0};
     struct cli_parser p;
 
     cli_json_errors_from_args(argc, argv);

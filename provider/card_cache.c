@@ -134,8 +134,13 @@ tscns_card *tsp_cache_card(const tsp_prov *prov, const char *reader, const char 
         card = e->card;
         goto end;
     }
-    if (ctx == NULL && (err = tscns_ctx_new(&ctx)) != TSCNS_OK) {
+    /* One context for the process: the first provider instance to open a card sets its road. */
+    if (ctx == NULL && ((err = tscns_ctx_new(&ctx)) != TSCNS_OK ||
+                        (err = tscns_ctx_set_backend(ctx, (tscns_backend)prov->backend,
+                                                     prov->pkcs11_module)) != TSCNS_OK)) {
         tsp_raise_card(prov, err, NULL, NULL, -1);
+        tscns_ctx_free(ctx);
+        ctx = NULL;
         goto end;
     }
     err = tscns_card_open(ctx, reader, serial, &card);
@@ -166,8 +171,8 @@ tscns_card *tsp_cache_card(const tsp_prov *prov, const char *reader, const char 
     e->card = card;
     e->next = entries;
     entries = e;
-    tsp_prov_debug(prov, "opened card in \"%s\" (%s)", tscns_card_reader(card),
-                   tscns_card_family(card));
+    tsp_prov_debug(prov, "opened card in \"%s\" (%s, backend %s)", tscns_card_reader(card),
+                   tscns_card_family(card), tscns_card_backend(card));
 end:
     pthread_mutex_unlock(&lock);
     return card;

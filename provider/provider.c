@@ -13,6 +13,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "tscns/card.h"
 #include "tscns/keyref.h"
 #include "tscns/timeout.h"
 
@@ -99,6 +100,7 @@ static void prov_free(tsp_prov *prov)
     OPENSSL_free(prov->serial);
     OPENSSL_free(prov->pin_source);
     OPENSSL_free(prov->pin_prompt);
+    OPENSSL_free(prov->pkcs11_module);
     OPENSSL_free(prov);
 }
 
@@ -229,6 +231,32 @@ static int read_card_timeout(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_p
     return tscns_set_card_timeout(seconds);
 }
 
+/*
+ * pkcs11-module and backend. Like a typo in `log`, a bad value must not stop every OpenSSL
+ * program: it is said on stderr and the provider keeps to what it can do safely (auto, which
+ * serves a card cardio recognises natively; native when no module is given).
+ */
+static int read_backend(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
+{
+    const char *module = NULL, *backend = NULL;
+    tscns_backend b = TSCNS_BACKEND_AUTO;
+    OSSL_PARAM params[3];
+
+    params[0] = OSSL_PARAM_construct_utf8_ptr("pkcs11-module", (char **)&module, 0);
+    params[1] = OSSL_PARAM_construct_utf8_ptr("backend", (char **)&backend, 0);
+    params[2] = OSSL_PARAM_construct_end();
+    if (get_params != NULL && !get_params(prov->handle, params))
+        return 0;
+    if (backend != NULL && !tscns_backend_parse(backend, &b))
+        fprintf(stderr, "tscns: backend = %s is not auto, native or pkcs11; using auto\n", backend);
+    if (b == TSCNS_BACKEND_PKCS11 && (module == NULL || *module == '\0')) {
+        fprintf(stderr, "tscns: backend = pkcs11 needs pkcs11-module = PATH; using native\n");
+        b = TSCNS_BACKEND_NATIVE;
+    }
+    prov->backend = (int)b;
+    return set_option(&prov->pkcs11_module, module);
+}
+
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
                                                               const OSSL_DISPATCH *in,
                                                               const OSSL_DISPATCH **out,
@@ -269,7 +297,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
     }
     if (prov->core_new_error == NULL || prov->core_set_error_debug == NULL ||
         prov->core_vset_error == NULL || !read_config(prov, get_params) ||
-        !read_card_timeout(prov, get_params)) {
+        !read_card_timeout(prov, get_params) || !read_backend(prov, get_params)) {
         prov_free(prov);
         return 0;
     }

@@ -30,6 +30,9 @@ typedef struct tsp_prov {
     char *pin_source;
     /* "pinentry" or "pinentry:/PATH": ask through a pinentry program, not the caller. */
     char *pin_prompt;
+    /* pkcs11-module and backend (tscns/card.h): which road serves a card. */
+    char *pkcs11_module;
+    int backend;
     int debug;
     enum tsp_log_target log;
     /*

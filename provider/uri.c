@@ -10,7 +10,7 @@
 #include "uri.h"
 
 #define SCHEME TSCNS_URI_SCHEME
-#define SERIAL_DIGITS 16
+#define SERIAL_MAX 16
 
 int tsp_uri_is_cns(const char *s)
 {
@@ -96,13 +96,16 @@ static int parse_attr(const char *a, size_t alen, tsp_uri *out, const char **why
             *why = "serial= given twice";
             return 0;
         }
-        if (vlen != SERIAL_DIGITS) {
-            *why = "serial= must be the card's 16 digits";
+        /* A card's 16 digits, or a PKCS#11 token's serial (SoftHSM's: 16 hex digits). */
+        if (vlen == 0 || vlen > SERIAL_MAX) {
+            *why = "serial= must be the card's 16 digits or a token's serial (1 to 16 letters "
+                   "or digits)";
             return 0;
         }
         for (i = 0; i < vlen; i++)
-            if (!isdigit((unsigned char)v[i])) {
-                *why = "serial= must be the card's 16 digits";
+            if (!isalnum((unsigned char)v[i])) {
+                *why = "serial= must be the card's 16 digits or a token's serial (1 to 16 "
+                       "letters or digits)";
                 return 0;
             }
         out->serial = OPENSSL_strndup(v, vlen);

@@ -1,7 +1,7 @@
 /*
  * The cns: URI that names the card's objects (grammar in provider/README.md):
- *   cns:[attr[;attr]...]   attr = reader=<pct-encoded> | serial=<16 digits> | object=auth
- *                                 | type=cert|private|public
+ *   cns:[attr[;attr]...]   attr = reader=<pct-encoded> | serial=<16 digits, or a token serial> |
+ * object=auth | type=cert|private|public
  */
 #ifndef TSP_URI_H
 #define TSP_URI_H

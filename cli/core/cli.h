@@ -22,8 +22,10 @@ enum cli_exit {
 
 /** Options accepted before or after any command name. */
 struct cli_global {
-    const char *reader; /* substring of the reader name, or NULL */
-    const char *serial; /* card serial (16 digits), or NULL */
+    const char *reader;        /* substring of the reader name, or NULL */
+    const char *serial;        /* card serial (16 digits; a token's serial), or NULL */
+    const char *pkcs11_module; /* --pkcs11-module, or NULL */
+    const char *backend;       /* --backend: "auto", "native", "pkcs11", or NULL */
 };
 
 /** One command: argv[0] is the command name; returns an enum cli_exit value. */

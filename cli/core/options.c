@@ -5,12 +5,20 @@
 #include <string.h>
 
 #include "json_error.h"
+#include "tscns/card.h"
 #include "tscns/timeout.h"
 
 const char cli_global_help[] =
     "\nGlobal options (before or after the command):\n"
     "  --reader NAME   use the reader whose name contains NAME\n"
-    "  --serial S      use the card with serial S (16 digits, see `tscns info`)\n"
+    "  --serial S      use the card with serial S (16 digits, see `tscns info`; a PKCS#11\n"
+    "                  token's serial, up to 16 letters or digits)\n"
+    "  --pkcs11-module PATH\n"
+    "                  serve cards through this PKCS#11 module too (default: pkcs11-module\n"
+    "                  of the provider's section in the OpenSSL configuration)\n"
+    "  --backend auto|native|pkcs11\n"
+    "                  auto: cards tscns recognises natively, the module for the rest\n"
+    "                  (default: backend of the provider's section, else auto)\n"
     "  --card-timeout SECONDS\n"
     "                  give up on a card, reader or pcscd that does not answer within\n"
     "                  SECONDS (default 20, or $TSCNS_CARD_TIMEOUT)\n"
@@ -28,9 +36,9 @@ static int serial_ok(const char *s)
 {
     size_t n = strlen(s);
 
-    if (n != 16)
+    if (n == 0 || n > 16)
         return 0;
-    return strspn(s, "0123456789") == n;
+    return strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == n;
 }
 
 int cli_global_option(struct cli_global *g, int c, const char *arg)
@@ -41,13 +49,29 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
         return 1;
     case OPT_SERIAL:
         if (!serial_ok(arg)) {
-            fprintf(stderr, "tscns: --serial wants the 16 digits of the card serial, got '%s'\n",
+            fprintf(stderr,
+                    "tscns: --serial wants the 16 digits of the card serial (or a token's "
+                    "serial), got '%s'\n",
                     arg);
             cli_error_note("--serial wants the 16 digits of the card serial", arg, NULL);
             return -1;
         }
         g->serial = arg;
         return 1;
+    case OPT_PKCS11_MODULE:
+        g->pkcs11_module = arg;
+        return 1;
+    case OPT_BACKEND: {
+        tscns_backend b;
+
+        if (!tscns_backend_parse(arg, &b)) {
+            fprintf(stderr, "tscns: --backend wants auto, native or pkcs11, got '%s'\n", arg);
+            cli_error_note("--backend wants auto, native or pkcs11", arg, NULL);
+            return -1;
+        }
+        g->backend = arg;
+        return 1;
+    }
     case OPT_CARD_TIMEOUT: {
         int seconds;
 

@@ -74,6 +74,8 @@ int cli_exit_code(tscns_err err)
     case TSCNS_E_TOO_LARGE:
     case TSCNS_E_MISMATCH:
     case TSCNS_E_TIMEOUT:
+    case TSCNS_E_UNSUPPORTED:
+    case TSCNS_E_PKCS11:
         return CLI_CARD_ERROR;
     }
     return CLI_INTERNAL;

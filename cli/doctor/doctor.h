@@ -24,7 +24,7 @@ struct doctor_line {
     char text[1024];
 };
 
-#define DOCTOR_MAX_LINES 12
+#define DOCTOR_MAX_LINES 16
 
 struct doctor {
     struct doctor_line lines[DOCTOR_MAX_LINES];

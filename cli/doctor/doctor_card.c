@@ -5,6 +5,7 @@
 
 #include <openssl/x509.h>
 
+#include "backend.h"
 #include "doctor.h"
 #include "report.h"
 #include "tscns/card.h"
@@ -97,13 +98,52 @@ static void check_card(struct doctor *d, const struct cli_global *g, tscns_ctx *
         add_error(d, "card", err, ctx, card);
         doctor_add(d, "certificate", DOCTOR_SKIPPED, CLI_OK, "needs a card");
     } else {
-        doctor_add(d, "card", DOCTOR_OK, CLI_OK, "TS-CNS, family %s (%s), serial %s, in '%s'",
+        doctor_add(d, "card", DOCTOR_OK, CLI_OK,
+                   "TS-CNS, family %s (%s), serial %s, in '%s', backend %s",
                    tscns_card_family(card), tscns_card_family_description(card), serial,
-                   tscns_card_reader(card));
+                   tscns_card_reader(card), tscns_card_backend(card));
         check_certificate(d, card);
     }
     if (card != NULL)
         tscns_card_close(card);
+}
+
+/*
+ * Which backend the card would get and why; with a module, whether it loads and what it shows.
+ * 1 when the module serves tokens, so that a card check is worth making without any reader.
+ */
+static int check_backend(struct doctor *d, const struct cli_global *g, tscns_ctx *ctx)
+{
+    struct cli_backend b;
+    tscns_token *tokens = NULL;
+    size_t n = 0;
+    tscns_err err;
+
+    if (cli_backend_apply(g, ctx, &b) != TSCNS_OK) {
+        doctor_add(d, "backend", DOCTOR_PROBLEM, CLI_USAGE,
+                   "backend pkcs11 (from %s) without a module: set pkcs11-module = PATH in the "
+                   "provider's section, or --pkcs11-module",
+                   b.source);
+        return 0;
+    }
+    if (b.module[0] == '\0') {
+        doctor_add(d, "backend", DOCTOR_OK, CLI_OK,
+                   "%s (from %s), no PKCS#11 module: cards tscns recognises, natively",
+                   tscns_backend_name(b.backend), b.source);
+        return 0;
+    }
+    err = tscns_ctx_tokens(ctx, &tokens, &n);
+    if (err != TSCNS_OK) {
+        add_error(d, "backend", err, ctx, NULL);
+        return 0;
+    }
+    doctor_add(d, "backend", DOCTOR_OK, CLI_OK, "%s (from %s), module %s showing %zu token(s): %s",
+               tscns_backend_name(b.backend), b.source, b.module, n,
+               b.backend == TSCNS_BACKEND_PKCS11
+                   ? "every card through the module"
+                   : "cards tscns recognises natively, the rest through the module");
+    free(tokens);
+    return n > 0 && b.backend != TSCNS_BACKEND_NATIVE;
 }
 
 void doctor_check_card(struct doctor *d, const struct cli_global *g)
@@ -111,8 +151,11 @@ void doctor_check_card(struct doctor *d, const struct cli_global *g)
     tscns_ctx *ctx = NULL;
     tscns_reader *list = NULL;
     size_t count = 0;
+    int tokens = 0;
     tscns_err err = tscns_ctx_new(&ctx);
 
+    if (err == TSCNS_OK)
+        tokens = check_backend(d, g, ctx);
     if (err == TSCNS_OK)
         err = tscns_ctx_readers(ctx, &list, &count);
     if (err == TSCNS_E_NO_READER) {
@@ -125,7 +168,7 @@ void doctor_check_card(struct doctor *d, const struct cli_global *g)
         doctor_add(d, "pcscd", DOCTOR_OK, CLI_OK, "the PC/SC service answers");
         check_readers(d, g, list, count);
     }
-    if (err == TSCNS_OK) {
+    if (err == TSCNS_OK || tokens) {
         check_card(d, g, ctx);
     } else {
         doctor_add(d, "card", DOCTOR_SKIPPED, CLI_OK, "needs a reader");

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/conf.h>
 #include <openssl/crypto.h>
@@ -11,69 +10,10 @@
 #include <openssl/ssl.h>
 
 #include "doctor.h"
-
-static const char *config_path(char **allocated)
-{
-    const char *env = getenv("OPENSSL_CONF");
-
-    *allocated = NULL;
-    if (env != NULL && *env != '\0')
-        return env;
-    *allocated = CONF_get1_default_config_file();
-    return *allocated;
-}
-
-/* A value from @p section, or NULL (without leaving an error on the queue). */
-static const char *conf_value(const CONF *conf, const char *section, const char *name)
-{
-    const char *v;
-
-    ERR_set_mark();
-    v = NCONF_get_string(conf, section, name);
-    ERR_pop_to_mark();
-    return v;
-}
-
-static int conf_true(const char *v)
-{
-    return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 ||
-                         strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0);
-}
-
-/* How one provider is set up in the [providers] list. */
-struct provider_entry {
-    const char *section;
-    const char *module; /* NULL: found by name in the modules directory */
-    int listed;
-    int active;
-    int position; /* in the providers section: OpenSSL activates them in this order */
-};
-
-static void find_provider(const CONF *conf, STACK_OF(CONF_VALUE) * list, const char *want,
-                          const char *module_file, struct provider_entry *out)
-{
-    memset(out, 0, sizeof(*out));
-    for (int i = 0; i < sk_CONF_VALUE_num(list); i++) {
-        const CONF_VALUE *v = sk_CONF_VALUE_value(list, i);
-        const char *identity = conf_value(conf, v->value, "identity");
-        const char *module = conf_value(conf, v->value, "module");
-        const char *base = module != NULL ? strrchr(module, '/') : NULL;
-        int named = strcmp(identity != NULL ? identity : v->name, want) == 0;
-
-        base = base != NULL ? base + 1 : module;
-        if (!named && !(module_file != NULL && base != NULL && strcmp(base, module_file) == 0))
-            continue;
-        out->listed = 1;
-        out->position = i;
-        out->section = v->value;
-        out->module = module;
-        out->active = conf_true(conf_value(conf, v->value, "activate"));
-        return;
-    }
-}
+#include "provider_conf.h"
 
 /* Where OpenSSL will look for the module of @p e: its module line, else the modules dir. */
-static void module_of(const struct provider_entry *e, char *out, size_t size)
+static void module_of(const struct cli_provider_entry *e, char *out, size_t size)
 {
     if (e->module != NULL && e->module[0] == '/')
         snprintf(out, size, "%s", e->module);
@@ -84,10 +24,9 @@ static void module_of(const struct provider_entry *e, char *out, size_t size)
 
 static void judge_config(struct doctor *d, const char *path, const CONF *conf)
 {
-    const char *init = conf_value(conf, NULL, "openssl_conf");
-    const char *providers = init != NULL ? conf_value(conf, init, "providers") : NULL;
-    STACK_OF(CONF_VALUE) *list = providers != NULL ? NCONF_get_section(conf, providers) : NULL;
-    struct provider_entry tscns, deflt;
+    const char *providers = NULL;
+    STACK_OF(CONF_VALUE) *list = cli_conf_providers(conf, &providers);
+    struct cli_provider_entry tscns, deflt;
     char module[PATH_MAX];
 
     if (list == NULL) {
@@ -98,8 +37,8 @@ static void judge_config(struct doctor *d, const char *path, const CONF *conf)
                    path);
         return;
     }
-    find_provider(conf, list, DOCTOR_PROVIDER, DOCTOR_MODULE_FILE, &tscns);
-    find_provider(conf, list, "default", NULL, &deflt);
+    cli_conf_find_provider(conf, list, DOCTOR_PROVIDER, DOCTOR_MODULE_FILE, &tscns);
+    cli_conf_find_provider(conf, list, "default", NULL, &deflt);
     if (!tscns.listed) {
         doctor_add(d, "openssl_config", DOCTOR_PROBLEM, CLI_FILE_ERROR,
                    "%s does not list tscns in [%s]: add `tscns = tscns_sect` and a [tscns_sect] "
@@ -140,8 +79,8 @@ static void judge_config(struct doctor *d, const char *path, const CONF *conf)
     }
     d->tscns_configured = 1;
     snprintf(d->pin_source, sizeof(d->pin_source), "%s",
-             conf_value(conf, tscns.section, "pin-source") != NULL
-                 ? conf_value(conf, tscns.section, "pin-source")
+             cli_conf_value(conf, tscns.section, "pin-source") != NULL
+                 ? cli_conf_value(conf, tscns.section, "pin-source")
                  : "");
     doctor_add(d, "openssl_config", DOCTOR_OK, CLI_OK, "%s activates default, then tscns (%s)",
                path, module);
@@ -150,7 +89,7 @@ static void judge_config(struct doctor *d, const char *path, const CONF *conf)
 void doctor_check_config(struct doctor *d)
 {
     char *allocated;
-    const char *path = config_path(&allocated);
+    const char *path = cli_conf_path(&allocated);
 
     snprintf(d->config_path, sizeof(d->config_path), "%s", path != NULL ? path : "");
     CONF *conf = NCONF_new(NULL);

@@ -58,13 +58,60 @@ typedef struct tscns_reader {
 /** List readers and what is in them; free *list with free(). TSCNS_E_NO_READER if none. */
 tscns_err tscns_ctx_readers(tscns_ctx *ctx, tscns_reader **list, size_t *count);
 
+/* ---- backends: the card's own commands over PC/SC, or a PKCS#11 module ---- */
+
+typedef enum tscns_backend {
+    /** Native for cards cardio recognises; the module (when set) for everything else. */
+    TSCNS_BACKEND_AUTO,
+    /** cardio's own APDUs over PC/SC only. */
+    TSCNS_BACKEND_NATIVE,
+    /** The PKCS#11 module only (through libp11). */
+    TSCNS_BACKEND_PKCS11
+} tscns_backend;
+
+/** "auto", "native", "pkcs11" into @p out; 0 for anything else. */
+int tscns_backend_parse(const char *name, tscns_backend *out);
+const char *tscns_backend_name(tscns_backend backend);
+
+/**
+ * Choose the backend and the PKCS#11 module (a path, or NULL for none) for the cards
+ * tscns_card_open() opens from now on. Nothing is loaded here: the module is loaded by the first
+ * call that needs it, once per context. TSCNS_E_INVALID_ARG for TSCNS_BACKEND_PKCS11 without a
+ * module.
+ */
+tscns_err tscns_ctx_set_backend(tscns_ctx *ctx, tscns_backend backend, const char *module);
+
+/** A token the PKCS#11 module shows (strings as the module gives them, trailing blanks cut). */
+typedef struct tscns_token {
+    char label[33];
+    char serial[17];
+    char manufacturer[33];
+    char model[17];
+    /** The slot's description: for a smart-card module, usually the PC/SC reader's name. */
+    char slot[65];
+    /** The token holds a certificate (the one tscns would use: paired by CKA_ID with a private
+     * key where the module shows its keys before login). */
+    int has_cert;
+} tscns_token;
+
+/**
+ * Tokens of the context's PKCS#11 module; free *list with free(). TSCNS_E_UNSUPPORTED when no
+ * module is set; TSCNS_E_PKCS11 when it does not load or its call fails (the detail names the
+ * module and the call).
+ */
+tscns_err tscns_ctx_tokens(tscns_ctx *ctx, tscns_token **list, size_t *count);
+
 /* ---- opening a card ---- */
 
 /**
- * Connect to a TS-CNS card through PC/SC.
- * @param reader  substring of the reader name, or NULL for any reader
- * @param serial  the card serial (EF_IDCarta, 16 digits), or NULL for any card
+ * Connect to a TS-CNS card through PC/SC, or to a token of the PKCS#11 module
+ * (tscns_ctx_set_backend()).
+ * @param reader  substring of the reader name (of a token: its label or its slot's
+ *                description), or NULL for any reader
+ * @param serial  the card serial (EF_IDCarta, 16 digits; a token's serial), or NULL for any card
  * Without @p reader and @p serial: the first reader that holds a card this software recognises.
+ * With TSCNS_BACKEND_AUTO and a module, the module's tokens are tried when no recognised card
+ * matches.
  */
 tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial, tscns_card **out);
 
@@ -87,8 +134,11 @@ const char *tscns_card_detail(const tscns_card *card);
 /* ---- what the card is ---- */
 
 const char *tscns_card_reader(const tscns_card *card);
-/** Profile name: "athena", "oberthur", "cardos", "st2021", "idemia2021", "ace2025". */
+/** Profile name: "athena", "oberthur", "cardos", "st2021", "idemia2021", "ace2025"; "pkcs11"
+ * for a token of a PKCS#11 module. */
 const char *tscns_card_family(const tscns_card *card);
+/** "native" or "pkcs11": which road serves this card. */
+const char *tscns_card_backend(const tscns_card *card);
 /** One line for people: maker, lot codes, CNS version. */
 const char *tscns_card_family_description(const tscns_card *card);
 const uint8_t *tscns_card_atr(const tscns_card *card, size_t *len);

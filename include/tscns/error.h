@@ -38,7 +38,9 @@ typedef enum tscns_err {
     TSCNS_E_MISMATCH,      /**< read-back after a write differs from what was written */
     TSCNS_E_CANCELLED,     /**< the user cancelled (no PIN given) */
     TSCNS_E_INTERNAL,      /**< a bug: a state that should not happen */
-    TSCNS_E_TIMEOUT        /**< the card, the reader or pcscd did not answer within the deadline */
+    TSCNS_E_TIMEOUT,       /**< the card, the reader or pcscd did not answer within the deadline */
+    TSCNS_E_UNSUPPORTED,   /**< this card or token cannot do it (e.g. through a PKCS#11 module) */
+    TSCNS_E_PKCS11         /**< the PKCS#11 module failed to load or a call of it failed */
 } tscns_err;
 
 /** A short, actionable English sentence for @p err; never NULL. */

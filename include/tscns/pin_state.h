@@ -44,9 +44,10 @@ typedef struct tscns_pin_state {
 } tscns_pin_state;
 
 /**
- * Read the record of card @p serial (its EF_IDCarta digits) into @p out. Returns 1 when a valid
- * record was found, 0 otherwise (@p out then says nothing is known: tries -1, no rejection).
- * Never blocks on the lock: the file is replaced atomically, a reader sees a whole version.
+ * Read the record of card @p serial (its EF_IDCarta digits, or a token's serial) into @p out.
+ * Returns 1 when a valid record was found, 0 otherwise (@p out then says nothing is known: tries
+ * -1, no rejection). Never blocks on the lock: the file is replaced atomically, a reader sees a
+ * whole version.
  */
 int tscns_pin_state_read(const char *serial, tscns_pin_state *out);
 

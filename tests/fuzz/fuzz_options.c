@@ -53,7 +53,7 @@ static int run(int argc, char **argv)
     static const struct cli_subcommand table[] = {{"plain", sub_plain, "options and a value"},
                                                   {"flags", sub_flags, "flags only"}};
     static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
-    struct cli_global g = {NULL, NULL};
+    struct cli_global g = {0};
     struct cli_parser p;
     int c;
 

@@ -96,9 +96,11 @@ if [ "${1:-}" = --inside ]; then
         fi
         # Human output: one line per check, the same verdicts.
         OPENSSL_CONF=$T/good.cnf tscns doctor >"$T/good.txt"
-        oks=8
-        [ "$bits" -gt 1024 ] || oks=9
+        oks=9
+        [ "$bits" -gt 1024 ] || oks=10
         assert_eq "$(grep -c '^ok ' "$T/good.txt")" $oks "ok lines in the text output"
+        assert_contains "$(cat "$T/good.txt")" "no PKCS#11 module: cards tscns recognises" \
+            "the backend line"
         assert_contains "$(tail -n 1 "$T/good.txt")" "No problem found" "text verdict"
         # Never a PIN: no VERIFY, CHANGE or UNBLOCK reached the card.
         assert_eq "$(apdu_count "$log" VERIFY)" 0 "VERIFY sent by doctor"

@@ -28,7 +28,7 @@ expect_fail tscns pin
 assert_eq "$RC" 1 "pin without a subcommand"
 expect_fail tscns pin reset
 assert_eq "$RC" 1 "unknown pin subcommand"
-expect_fail tscns --serial 12345 info
+expect_fail tscns --serial 1234-5 info
 assert_eq "$RC" 1 "malformed --serial"
 expect_fail tscns cert extra-argument
 assert_eq "$RC" 1 "stray argument"

@@ -72,7 +72,7 @@ if [ "${1:-}" = --inside ]; then
         note "malformed URIs and key-reference files"
         sign_fails "invalid cns: URI" "unknown attribute" "cns:colour=blue" "" \
             "cns:colour=blue: unknown attribute"
-        sign_fails "invalid cns: URI" "short serial" "cns:serial=123"
+        sign_fails "invalid cns: URI" "malformed serial" "cns:serial=12-3"
         sign_fails "invalid cns: URI" "unknown type" "cns:type=secret"
         sign_fails "invalid cns: URI" "bad percent-encoding" "cns:reader=a%2"
         keyref "$T/bad.pem" "cns:type=cert"

@@ -217,7 +217,7 @@ pcscd.socket\`); SCardEstablishContext returned 0x8010001D" "$want"
             "$curl_key_error"
 
         note "a bad cns: URI is reported as such, not as a file that does not exist"
-        for uri in "cns:serial=123" "cns:type=key" "cns:foo=bar"; do
+        for uri in "cns:serial=12-3" "cns:type=key" "cns:foo=bar"; do
             for cmd in "storeutl $uri" "pkey -in $uri" \
                 "s_client -connect 127.0.0.1:1 -cert $image/cert.pem -key $uri"; do
                 set +e

@@ -50,6 +50,8 @@ static const char *const err_names[] = {
     "TSCNS_E_CANCELLED",
     "TSCNS_E_INTERNAL",
     "TSCNS_E_TIMEOUT",
+    "TSCNS_E_UNSUPPORTED",
+    "TSCNS_E_PKCS11",
 };
 
 static const char *err_name(tscns_err e)

@@ -314,7 +314,7 @@ static void parse(const char *shortopts, struct cli_global *g, const char **word
 
 static void expect_refusal(const char **words, const char *message)
 {
-    struct cli_global g = {NULL, NULL};
+    struct cli_global g = {0};
     struct parse_result r;
 
     parse("o:", &g, words, &r);
@@ -344,7 +344,7 @@ static void test_parse_refusals_named(void **state)
 
 static void test_parse_accepts(void **state)
 {
-    struct cli_global g = {NULL, NULL};
+    struct cli_global g = {0};
     struct parse_result r;
 
     (void)state;
@@ -365,10 +365,14 @@ static void test_parse_accepts(void **state)
     assert_string_equal(g.serial, "1234567890123456");
 
     /* A malformed global option is refused by the parser too. */
-    parse("", &g, (const char *[]){"cmd", "--serial", "12", NULL}, &r);
+    parse("", &g, (const char *[]){"cmd", "--serial", "12-4", NULL}, &r);
     assert_int_equal(r.last, CLI_OPT_STOP);
     assert_int_equal(r.rc, CLI_USAGE);
     assert_non_null(strstr(r.stderr_text, "16 digits"));
+    parse("", &g, (const char *[]){"cmd", "--backend", "module", NULL}, &r);
+    assert_int_equal(r.last, CLI_OPT_STOP);
+    assert_int_equal(r.rc, CLI_USAGE);
+    assert_non_null(strstr(r.stderr_text, "auto, native or pkcs11"));
 }
 
 int main(void)

@@ -189,6 +189,10 @@ static void bad_serials(void **state)
     assert_int_equal(tscns_pin_state_note_tries("", 2), -1);
     assert_int_equal(tscns_pin_state_source_rejected(NULL, "env:X"), -1);
     assert_int_equal(tscns_pin_state_read("12/34", &st), 0);
+    /* A PKCS#11 token's serial of letters and digits is a serial too. */
+    assert_int_equal(tscns_pin_state_note_tries("763109f50e56fe5e", 2), 0);
+    assert_int_equal(tscns_pin_state_read("763109f50e56fe5e", &st), 1);
+    assert_int_equal(st.tries, 2);
 }
 
 /* Two processes updating different facts at once: both facts survive (the flock). */

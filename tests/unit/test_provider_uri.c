@@ -49,6 +49,9 @@ static void test_valid(void **state)
     parses("cns:reader=Virtual%20PCD%2000%2000;object=auth", "Virtual PCD 00 00", NULL,
            TSP_URI_ANY);
     parses("cns:reader=a%3bb%3Dc", "a;b=c", NULL, TSP_URI_ANY);
+    /* PKCS#11 tokens: SoftHSM's 16 hex digits, shorter serials of other modules. */
+    parses("cns:serial=763109f50e56fe5e;type=private", NULL, "763109f50e56fe5e", TSP_URI_PRIVATE);
+    parses("cns:serial=123", NULL, "123", TSP_URI_ANY);
 }
 
 static void test_invalid(void **state)
@@ -64,9 +67,10 @@ static void test_invalid(void **state)
     refuses("cns:type=secret");
     refuses("cns:type=cert;type=private");
     refuses("cns:object=sign");
-    refuses("cns:serial=123");
+    refuses("cns:serial=");
     refuses("cns:serial=80380123456789012");
-    refuses("cns:serial=803801234567890x");
+    refuses("cns:serial=8038-0123456789x");
+    refuses("cns:serial=80380123%2056789");
     refuses("cns:serial=8038012345678901;serial=8038012345678901");
     refuses("cns:reader=");
     refuses("cns:reader=a%2");
