@@ -1,7 +1,7 @@
 /*
  * The provider's configuration values: a provider section of openssl.cnf with the input's
- * values for reader, serial, pin-source, debug, log, pin-prompt and card-timeout (one per input
- * line), loaded
+ * values for reader, serial, pin-source, debug, log, pin-prompt, card-timeout, backend and
+ * pkcs11-module (one per input line; the module is only named at load, not loaded), loaded
  * into a fresh library context so that the module reads them at its initialisation
  * (provider/provider.c, provider/log.c).
  */
@@ -18,8 +18,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const keys[] = {"reader", "serial",     "pin-source",  "debug",
-                                   "log",    "pin-prompt", "card-timeout"};
+static const char *const keys[] = {"reader",       "serial",  "pin-source",
+                                   "debug",        "log",     "pin-prompt",
+                                   "card-timeout", "backend", "pkcs11-module"};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
