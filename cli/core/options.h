@@ -12,13 +12,14 @@
 #include "cli.h"
 
 /* Codes of the global options; commands use printable letters for their own. */
-enum { OPT_READER = 0x100, OPT_SERIAL, OPT_CARD_TIMEOUT };
+enum { OPT_READER = 0x100, OPT_SERIAL, OPT_CARD_TIMEOUT, OPT_NO_CERT_CACHE };
 
 /* Every command accepts the global options too, so `tscns info --reader X` works. */
 #define CLI_GLOBAL_LONGOPTS                                                                        \
     {"reader", required_argument, NULL, OPT_READER},                                               \
         {"serial", required_argument, NULL, OPT_SERIAL},                                           \
         {"card-timeout", required_argument, NULL, OPT_CARD_TIMEOUT},                               \
+        {"no-cert-cache", no_argument, NULL, OPT_NO_CERT_CACHE},                                   \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }
