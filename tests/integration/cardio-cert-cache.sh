@@ -11,7 +11,8 @@
 #   ignored (said in the trace) and the card read; a tampered file (right head and tail, another
 #   body) makes the provider's signature self-check fail, drop the file, and the next run reads
 #   the card;
-# - --no-cert-cache, the provider's `cert-cache = no` and `tscns cache clear`;
+# - --no-cert-cache, the provider's `cert-cache = no`, TSCNS_CERT_CACHE=no, `tscns cache list`
+#   and `tscns cache clear`;
 # - two cards with other serials in two readers get one file each.
 . "$(dirname "$0")/lib.sh"
 
@@ -77,6 +78,10 @@ if [ "${1:-}" = --inside ]; then
     openssl x509 -in "$T/c4.pem" -outform DER -out "$T/c4.der"
     assert_files_equal "$T/c4.der" "$img/cert.der" "$profile: provider with cert-cache = no"
     [ "$(read_bytes "$log")" -ge "$len" ] || fail "$profile: cert-cache = no read too little"
+    mark_log "$log"
+    TSCNS_CERT_CACHE=no tscns cert --der -o "$T/c4b.der"
+    assert_files_equal "$T/c4b.der" "$img/cert.der" "$profile: TSCNS_CERT_CACHE=no"
+    [ "$(read_bytes "$log")" -ge "$len" ] || fail "$profile: TSCNS_CERT_CACHE=no read too little"
     assert_eq "$(stat -c %Y "$entry")" 1000000000 "$profile: the file untouched while off"
 
     note "$profile: a group-writable, a foreign and an unfit folder's file are ignored"
@@ -89,6 +94,7 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$(cat "$T/trace")" "can be written by others: ignored" "$profile: trace"
     assert_eq "$(mode_of "$entry")" 600 "$profile: the file replaced"
     chown nobody "$entry"
+    assert_contains "$(tscns cache list)" "ignored" "$profile: cache list marks another user's file"
     : >"$T/trace"
     mark_log "$log"
     tscns cert --der -o "$T/c6.der"
@@ -104,12 +110,12 @@ if [ "${1:-}" = --inside ]; then
     chmod 0700 "$certs"
 
     note "$profile: a tampered file (right head and tail) fails the signature check, then heals"
-    # One byte in the middle of the certificate: inside the public key's modulus.
-    cp "$img/cert.der" "$T/tampered.der"
-    off=$((len / 2))
-    b=$(od -An -tu1 -j "$off" -N1 "$T/tampered.der" | tr -d ' ')
-    printf "$(printf '\\%03o' $(((b + 1) % 256)))" |
-        dd of="$T/tampered.der" bs=1 seek="$off" conv=notrunc status=none
+    # One bit in the middle of the certificate: inside the public key's modulus.
+    "$PY" -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[len(b) // 2] ^= 1
+open(sys.argv[2], "wb").write(b)' "$img/cert.der" "$T/tampered.der"
+    cmp -s "$T/tampered.der" "$img/cert.der" && fail "$profile: the tampered copy is the same"
     cp "$T/tampered.der" "$entry"
     chmod 0600 "$entry"
     echo "signed through the cache" >"$T/msg"
