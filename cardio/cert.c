@@ -7,9 +7,12 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "cert_store.h"
 #include "efs.h"
 #include "iso7816.h"
 #include "p11.h"
+#include "trace.h"
+#include "tscns/cert_store.h"
 
 /* A certificate file cannot be larger than READ BINARY's 15-bit offset allows. */
 #define CERT_MAX 0x7FFF
@@ -179,30 +182,23 @@ void tscns_cert_cache_clear(void)
 }
 
 /*
- * The FCI size is not trusted (some cards omit it): the DER header says how much to read. The
- * first READ BINARY asks for 255 bytes, header included; the rest follows in one extended READ
- * BINARY where the family allows it, else in 255-byte reads. Asking for the whole file at once
- * would save one APDU on extended cards but move the file's padding too (a 3 KB file for a
- * 1.1 KB certificate), which costs a real card far more time than one more command.
+ * The rest of the certificate after the first @p got bytes the card gave for @p asked: the DER
+ * header says how much to read. The FCI size is not trusted (some cards omit it). The rest follows
+ * in one extended READ BINARY where the family allows it, else in 255-byte reads.
  */
-static tscns_err read_file(tscns_card *card, uint8_t **out, size_t *out_len)
+static tscns_err read_rest(tscns_card *card, const uint8_t *first, size_t got, size_t asked,
+                           uint8_t **out, size_t *out_len)
 {
-    uint8_t first[CERT_FIRST_READ];
     uint8_t *der;
-    size_t got = 0, more = 0;
+    size_t more = 0;
     size_t total;
     tscns_err err;
 
-    err = handle_select(card, &card->prof->cert);
-    if (err == TSCNS_OK)
-        err = iso_read_binary(&card->ch, 0, first, sizeof(first), &got);
-    if (err != TSCNS_OK)
-        return err;
     if (got < 4 || first[0] != 0x30 || first[1] != 0x82)
         return TSCNS_E_BAD_RESPONSE;
     total = 4 + ((size_t)first[2] << 8 | first[3]);
-    /* A short first read means the file ended: it must have held the whole certificate. */
-    if (total > CERT_MAX || (got < total && got < sizeof(first)))
+    /* A short read means the file ended: it must have held the whole certificate. */
+    if (total > CERT_MAX || (got < total && got < asked))
         return TSCNS_E_BAD_RESPONSE;
     der = malloc(total);
     if (der == NULL)
@@ -224,6 +220,85 @@ static tscns_err read_file(tscns_card *card, uint8_t **out, size_t *out_len)
     return TSCNS_OK;
 }
 
+/*
+ * The first READ BINARY asks for 255 bytes, DER header included. Asking for the whole file at
+ * once would save one APDU on extended cards but move the file's padding too (a 3 KB file for a
+ * 1.1 KB certificate), which costs a real card far more time than one more command.
+ */
+static tscns_err read_file(tscns_card *card, uint8_t **out, size_t *out_len)
+{
+    uint8_t first[CERT_FIRST_READ];
+    size_t got = 0;
+    tscns_err err;
+
+    err = handle_select(card, &card->prof->cert);
+    if (err == TSCNS_OK)
+        err = iso_read_binary(&card->ch, 0, first, sizeof(first), &got);
+    if (err != TSCNS_OK)
+        return err;
+    return read_rest(card, first, got, sizeof(first), out, out_len);
+}
+
+/*
+ * The cached certificate @p kept is served (*out = kept) only if the card's file holds its bytes
+ * at the same offsets: the head (the DER length and the certificate's serial number) and the last
+ * CERT_STORE_TAIL bytes (the end of the CA's signature, which differs for any other certificate
+ * body; cardio/README.md says why that suffices). Else the card is read on from the head.
+ */
+static tscns_err read_checked(tscns_card *card, uint8_t *kept, size_t klen, uint8_t **out,
+                              size_t *out_len)
+{
+    uint8_t head[CERT_FIRST_READ], tail[CERT_STORE_TAIL];
+    size_t want = cert_store_head_len(kept, klen, sizeof(head));
+    size_t got = 0, tgot = 0;
+    tscns_err err;
+
+    /* A certificate shorter than head and tail together is compared whole. */
+    if (klen <= want + CERT_STORE_TAIL)
+        want = klen < sizeof(head) ? klen : sizeof(head);
+    err = handle_select(card, &card->prof->cert);
+    if (err == TSCNS_OK)
+        err = iso_read_binary(&card->ch, 0, head, want, &got);
+    if (err != TSCNS_OK)
+        return err;
+    if (got == want && memcmp(head, kept, want) == 0) {
+        if (want < klen)
+            err = iso_read_binary(&card->ch, klen - CERT_STORE_TAIL, tail, CERT_STORE_TAIL, &tgot);
+        if (err != TSCNS_OK)
+            return err;
+        if (want == klen ||
+            (tgot == CERT_STORE_TAIL && memcmp(tail, kept + klen - CERT_STORE_TAIL, tgot) == 0)) {
+            trace_event(card->reader, "certificate cache: the card holds the cached certificate");
+            *out = kept;
+            *out_len = klen;
+            return TSCNS_OK;
+        }
+    }
+    trace_event(card->reader, "certificate cache: the card holds another certificate: reading it");
+    return read_rest(card, head, got, want, out, out_len);
+}
+
+/* From the cache file if the card proves it current, else from the card (and into the file). */
+static tscns_err read_cert(tscns_card *card, uint8_t **out, size_t *out_len)
+{
+    size_t klen = 0;
+    uint8_t *kept = cert_store_load(card->reader, card->serial, card->prof->name, &klen);
+    int served = 0;
+    tscns_err err;
+
+    if (kept == NULL) {
+        err = read_file(card, out, out_len);
+    } else {
+        err = read_checked(card, kept, klen, out, out_len);
+        served = err == TSCNS_OK && *out == kept;
+        if (!served)
+            free(kept);
+    }
+    if (err == TSCNS_OK && !served)
+        cert_store_save(card->reader, card->serial, card->prof->name, *out, *out_len);
+    return err;
+}
+
 tscns_err cert_load(tscns_card *card)
 {
     const uint8_t *have;
@@ -234,7 +309,7 @@ tscns_err cert_load(tscns_card *card)
 
     if (cache_get(card, &have, &have_len))
         return TSCNS_OK;
-    err = read_file(card, &der, &len);
+    err = read_cert(card, &der, &len);
     /* Even without a certificate, remember which profile the probe confirmed. */
     if (err == TSCNS_OK || err == TSCNS_E_BAD_RESPONSE) {
         tscns_err put = cache_put(card, err == TSCNS_OK ? der : NULL, len);
@@ -359,6 +434,7 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
     uint8_t *back = NULL;
     size_t got = 0;
     size_t cap;
+    int wrote = 0;
     tscns_err err;
 
     if (card == NULL)
@@ -414,6 +490,9 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
         if (err != TSCNS_OK)
             goto end;
     }
+    /* From here the file may hold neither certificate whole: the cache file is dropped on
+     * failure, replaced on success. */
+    wrote = 1;
     err = iso_update_binary(&card->ch, 0, der, len);
     if (err != TSCNS_OK) {
         handle_detail_sw(card, "writing the certificate");
@@ -434,12 +513,28 @@ tscns_err tscns_card_write_certificate(tscns_card *card, const uint8_t *der, siz
         err = TSCNS_E_MISMATCH;
         goto end;
     }
+    cert_store_save(card->reader, card->serial, card->prof->name, der, len);
     err = cache_put(card, back, len);
     back = NULL;
     /* A renewed certificate is for the same key, but let the next signature read it again. */
     card->key_bytes = 0;
 end:
+    if (wrote && err != TSCNS_OK)
+        cert_store_drop(card->reader, card->serial, card->prof->name);
     handle_end(card);
     free(back);
     return err;
+}
+
+void tscns_card_cert_distrust(tscns_card *card)
+{
+    if (card == NULL)
+        return;
+    pthread_mutex_lock(&card->mu);
+    if (card->have_serial) {
+        cert_cache_forget(card->reader, card->serial, card->prof);
+        cert_store_drop(card->reader, card->serial, card->prof->name);
+    }
+    card->key_bytes = 0;
+    pthread_mutex_unlock(&card->mu);
 }

@@ -9,20 +9,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int state_dir_path(const char *leaf, char *out, size_t cap)
+/* $VAR/tscns/LEAF, else $HOME/FALLBACK/tscns/LEAF (the XDG spec ignores a relative $VAR). */
+static int xdg_path(const char *var, const char *fallback, const char *leaf, char *out, size_t cap)
 {
     /* A set-uid program must not let its caller choose where it writes. */
-    const char *state = secure_getenv("XDG_STATE_HOME");
+    const char *base = secure_getenv(var);
     const char *home = secure_getenv("HOME");
     int n;
 
-    if (state != NULL && state[0] == '/')
-        n = snprintf(out, cap, "%s/tscns/%s", state, leaf);
+    if (base != NULL && base[0] == '/')
+        n = snprintf(out, cap, "%s/tscns/%s", base, leaf);
     else if (home != NULL && home[0] == '/')
-        n = snprintf(out, cap, "%s/.local/state/tscns/%s", home, leaf);
+        n = snprintf(out, cap, "%s/%s/tscns/%s", home, fallback, leaf);
     else
         return -1;
     return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int state_dir_path(const char *leaf, char *out, size_t cap)
+{
+    return xdg_path("XDG_STATE_HOME", ".local/state", leaf, out, cap);
+}
+
+int cache_dir_path(const char *leaf, char *out, size_t cap)
+{
+    return xdg_path("XDG_CACHE_HOME", ".cache", leaf, out, cap);
 }
 
 static int fit(const struct stat *st)

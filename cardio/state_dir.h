@@ -1,7 +1,7 @@
 /**
  * @file state_dir.h
- * @brief A per-user folder for state other processes of the same user rely on: opened as a
- * descriptor only after checking that it is the user's own real folder.
+ * @brief Per-user folders for state (and cached data) other processes of the same user rely on:
+ * opened as a descriptor only after checking that it is the user's own real folder.
  */
 #ifndef CARDIO_STATE_DIR_H
 #define CARDIO_STATE_DIR_H
@@ -13,6 +13,9 @@
  * or relative (the XDG spec says to ignore a relative one). -1 when there is no absolute home.
  */
 int state_dir_path(const char *leaf, char *out, size_t cap);
+
+/** $XDG_CACHE_HOME/tscns/@p leaf, or ~/.cache/tscns/@p leaf: data that can be made again. */
+int cache_dir_path(const char *leaf, char *out, size_t cap);
 
 /**
  * Open the folder @p path (made 0700 with its parents when @p create and missing) as an

@@ -21,6 +21,7 @@ static const struct cli_subcommand commands[] = {
     {"extend", cmd_extend, "renew the card's certificate for the same key, safely"},
     {"setup", cmd_setup, "set up OpenSSL (curl, Python...) for the card: for you, or --system"},
     {"doctor", cmd_doctor, "check the setup (PC/SC, reader, card, provider, OpenSSL config)"},
+    {"cache", cmd_cache, "list or clear the certificate cache that spares a full read"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -42,7 +43,7 @@ static const char exit_codes_help[] =
 
 static int print_help(void)
 {
-    printf("Usage: tscns [--reader NAME] [--serial S] COMMAND [OPTIONS]\n"
+    printf("Usage: tscns [--reader NAME] [--serial S] [--no-cert-cache] COMMAND [OPTIONS]\n"
            "       tscns --version\n\n"
            "The Italian health card (TS-CNS) from the command line.\n\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)

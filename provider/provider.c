@@ -14,6 +14,7 @@
 #include <openssl/provider.h>
 
 #include "tscns/card.h"
+#include "tscns/cert_store.h"
 #include "tscns/keyref.h"
 #include "tscns/timeout.h"
 
@@ -257,6 +258,28 @@ static int read_backend(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params
     return set_option(&prov->pkcs11_module, module);
 }
 
+/*
+ * cert-cache = no: the per-user certificate cache (tscns/cert_store.h) is neither read nor
+ * written; every cold start reads the whole certificate. Process-wide like card-timeout. A value
+ * other than yes or no is said and leaves the cache on.
+ */
+static void read_cert_cache(tsp_prov *prov, OSSL_FUNC_core_get_params_fn *get_params)
+{
+    const char *value = NULL;
+    OSSL_PARAM params[2];
+
+    params[0] = OSSL_PARAM_construct_utf8_ptr("cert-cache", (char **)&value, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (get_params == NULL || !get_params(prov->handle, params) || value == NULL)
+        return;
+    if (strcmp(value, "no") == 0)
+        tscns_cert_store_enable(0);
+    else if (strcmp(value, "yes") == 0)
+        tscns_cert_store_enable(1);
+    else
+        fprintf(stderr, "tscns: cert-cache = %s is not yes or no; using yes\n", value);
+}
+
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
                                                               const OSSL_DISPATCH *in,
                                                               const OSSL_DISPATCH **out,
@@ -301,6 +324,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         prov_free(prov);
         return 0;
     }
+    read_cert_cache(prov, get_params);
     tsp_cache_hold();
     *out = prov_functions;
     *provctx = prov;

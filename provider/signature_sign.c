@@ -12,6 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "tscns/cert_store.h"
+
 #include "emsa.h"
 #include "errors.h"
 #include "pin.h"
@@ -103,15 +105,20 @@ static int check_signature(tsp_sigctx *c, const unsigned char *sig, const unsign
 
     if (sw == NULL || (back = OPENSSL_malloc(k)) == NULL ||
         (pctx = EVP_PKEY_CTX_new_from_pkey(sw, c->key->pub, NULL)) == NULL ||
-        EVP_PKEY_encrypt_init(pctx) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_NO_PADDING) <= 0 ||
-        EVP_PKEY_encrypt(pctx, back, &backlen, sig, k) <= 0)
+        EVP_PKEY_encrypt_init(pctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_NO_PADDING) <= 0)
         goto end;
-    ok = backlen == k && CRYPTO_memcmp(back, block, k) == 0;
+    /* A signature not below the certificate's modulus fails the encryption: also a mismatch. */
+    ok = EVP_PKEY_encrypt(pctx, back, &backlen, sig, k) > 0 && backlen == k &&
+         CRYPTO_memcmp(back, block, k) == 0;
+    /* The certificate (from the card or the user's cache file) is not the card key's: the next
+     * attempt reads the card again. */
+    if (!ok)
+        tscns_card_cert_distrust(tsp_key_card(c->key));
 end:
     if (!ok)
         tsp_raise(c->prov, TSCNS_PR_CARD_ERROR,
-                  "the card's signature does not verify with its certificate's public key");
+                  "the card's signature does not verify with its certificate's public key; the "
+                  "certificate is read from the card again at the next attempt");
     EVP_PKEY_CTX_free(pctx);
     OPENSSL_clear_free(back, k);
     return ok;

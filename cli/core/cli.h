@@ -38,5 +38,6 @@ cli_command_fn cmd_keyref;
 cli_command_fn cmd_pin;
 cli_command_fn cmd_extend;
 cli_command_fn cmd_doctor;
+cli_command_fn cmd_cache;
 
 #endif

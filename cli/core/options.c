@@ -6,6 +6,7 @@
 
 #include "json_error.h"
 #include "tscns/card.h"
+#include "tscns/cert_store.h"
 #include "tscns/timeout.h"
 
 const char cli_global_help[] =
@@ -22,6 +23,8 @@ const char cli_global_help[] =
     "  --card-timeout SECONDS\n"
     "                  give up on a card, reader or pcscd that does not answer within\n"
     "                  SECONDS (default 20, or $TSCNS_CARD_TIMEOUT)\n"
+    "  --no-cert-cache read the whole certificate from the card; do not use or write\n"
+    "                  the certificate cache (see `tscns cache --help`)\n"
     "  -h, --help      show help for this command\n";
 
 void cli_getopt_reset(void)
@@ -83,6 +86,9 @@ int cli_global_option(struct cli_global *g, int c, const char *arg)
         tscns_set_card_timeout(seconds);
         return 1;
     }
+    case OPT_NO_CERT_CACHE:
+        tscns_cert_store_enable(0);
+        return 1;
     default:
         return 0;
     }

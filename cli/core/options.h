@@ -12,7 +12,14 @@
 #include "cli.h"
 
 /* Codes of the global options; commands use printable letters for their own. */
-enum { OPT_READER = 0x100, OPT_SERIAL, OPT_CARD_TIMEOUT, OPT_PKCS11_MODULE, OPT_BACKEND };
+enum {
+    OPT_READER = 0x100,
+    OPT_SERIAL,
+    OPT_CARD_TIMEOUT,
+    OPT_PKCS11_MODULE,
+    OPT_BACKEND,
+    OPT_NO_CERT_CACHE
+};
 
 /* Every command accepts the global options too, so `tscns info --reader X` works. */
 #define CLI_GLOBAL_LONGOPTS                                                                        \
@@ -21,6 +28,7 @@ enum { OPT_READER = 0x100, OPT_SERIAL, OPT_CARD_TIMEOUT, OPT_PKCS11_MODULE, OPT_
         {"card-timeout", required_argument, NULL, OPT_CARD_TIMEOUT},                               \
         {"pkcs11-module", required_argument, NULL, OPT_PKCS11_MODULE},                             \
         {"backend", required_argument, NULL, OPT_BACKEND},                                         \
+        {"no-cert-cache", no_argument, NULL, OPT_NO_CERT_CACHE},                                   \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }

@@ -31,6 +31,8 @@ inside_removal() {
     local img=$TSCNS_IMAGE_0 log=$TSCNS_LOG_0 out n before
     export TSCNS_PROBE_PIN
     TSCNS_PROBE_PIN=$(image_field "$img" pin)
+    # Each open reads the whole certificate: the count below must hold for the next probe too.
+    export TSCNS_CERT_CACHE=no
 
     # How many APDUs opening the card costs here, so the pull lands inside the next read.
     out=$(probe info)

@@ -24,7 +24,8 @@ if [ "${1:-}" = --inside ]; then
     tscns extend restore "$backup" --puk-file "$T/puk" --yes 2>/dev/null
     tscns cert --der -o "$T/now.der"
     assert_files_equal "$T/now.der" "$img/cert.der" "card after the rehearsal"
-    rm -r "$XDG_STATE_HOME"
+    # The real run starts as the rehearsal did: no backup, an empty certificate cache.
+    rm -r "$XDG_STATE_HOME" "$XDG_CACHE_HOME"
 
     # The real run: the card answers the first two UPDATE BINARY and is then pulled.
     sandbox-card remove 0
@@ -53,7 +54,7 @@ if [ "${1:-}" = --inside ]; then
     # (pcscd 1.9.9 marks the reader empty at the failed reset before its event thread sees the
     # removal; sandbox-card's wait-absent therefore waits for that thread's event count, or a
     # card inserted before its next poll would never be reported: docs/extend.md.)
-    rm -r "$XDG_STATE_HOME"
+    rm -r "$XDG_STATE_HOME" "$XDG_CACHE_HOME"
     sandbox-card remove 0
     : >"$log"
     sandbox-card insert 0 "$img" --remove-after "$all"

@@ -23,6 +23,8 @@ export T
 # The user's PIN records (include/tscns/pin_state.h) of this test only: tests run in parallel
 # on cards with the same serials, and must not touch the real user's.
 export XDG_STATE_HOME=$T/state
+# The certificate cache (include/tscns/cert_store.h) of this test only, for the same reasons.
+export XDG_CACHE_HOME=$T/cache
 # Servers started in the background (start_s_server, start_portal, or a script's own
 # `_prov_pids+=($!)`) are stopped on exit, before the temp dir goes.
 _prov_pids=()
