@@ -116,7 +116,8 @@ if [ "${1:-}" = --inside ]; then
         { cat "$T/online1.err" "$T/cmp1.log" >&2; fail "extend online (cr)"; }
     stop_cmp_server
     assert_contains "$(cat "$T/online1.err")" "certification request (cr)" "cr: request kind"
-    grep -q "Received request" "$T/cmp1.log" || fail "cr: the CMP server saw no request"
+    # OpenSSL 3.0's server logs "Received request", 3.5's "received request, 1st line: ...".
+    grep -qi "received request" "$T/cmp1.log" || fail "cr: the CMP server saw no request"
     tscns cert -o "$T/card1.pem"
     assert_files_equal "$T/card1.pem" "$T/new1.pem" "cr: the card's certificate"
     assert_files_equal "$T/got1.pem" "$T/new1.pem" "cr: the saved answer"

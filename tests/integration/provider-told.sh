@@ -35,12 +35,14 @@ PYEOF
     # The stderr of one client run with configuration CONF into $T/err (exit status in RC).
     #   client curl|python CONF PIN [extra curl options]
     client() {
-        local prog=$1 conf=$2 pin=$3
+        local prog=$1 conf=$2 pin=$3 pass=()
         shift 3
+        # No PIN: no --pass at all (curl 8 refuses an empty one, curl 7.88 ignored it).
+        [ -z "$pin" ] || pass=(--pass "$pin")
         set +e
         if [ "$prog" = curl ]; then
             OPENSSL_CONF=$conf timeout 30 curl -sS --cacert "$T/server.pem" \
-                --cert "$image/cert.pem" --key "$T/key.pem" --pass "$pin" "$@" -o /dev/null \
+                --cert "$image/cert.pem" --key "$T/key.pem" "${pass[@]}" "$@" -o /dev/null \
                 "$url" 2>"$T/err"
         else
             OPENSSL_CONF=$conf timeout 30 "$PY" "$T/fetch.py" "$image/cert.pem" "$T/key.pem" \
