@@ -30,6 +30,8 @@ if [ "${1:-}" = --inside ]; then
     prov_conf "$T/native.cnf" ""
 
     handshake() { # WHAT CNF SERVER-CLIENT-SIGALGS EXPECTED-TYPE [s_client options...]
+        # EXPECTED-TYPE: an extended regular expression; OpenSSL 3.0 prints RSA / RSA-PSS, 3.5
+        # the TLS names (rsa_pkcs1_sha256, rsa_pss_rsae_sha256).
         local what=$1 cnf=$2 sigalgs=$3 expected=$4 t0 t1
         shift 4
         start_s_server "$image/ca.pem" 1 -client_sigalgs "$sigalgs"
@@ -42,9 +44,9 @@ if [ "${1:-}" = --inside ]; then
             fail "$what: s_client failed: $(tail -n 20 "$T/client.out")"
         t1=$(date +%s%N)
         wait "${_prov_pids[-1]}" || fail "$what: s_server failed: $(cat "$SERVER_OUT")"
-        grep -q "depth=0 .*serialNumber = $cf" "$SERVER_OUT" || fail "$what: no holder seen"
+        grep -Eq "depth=0 .*serialNumber ?= ?$cf" "$SERVER_OUT" || fail "$what: no holder seen"
         sed -n '/HTTP\/1.0 200 ok/,$p' "$T/client.out" >"$T/page"
-        grep -q "^Peer signature type: $expected\$" "$T/page" ||
+        grep -Eq "^Peer signature type: ($expected)\$" "$T/page" ||
             fail "$what: the client did not sign with $expected"
         assert_eq "$(new_count "$log" VERIFY)" 1 "$what: VERIFY"
         assert_eq "$(new_count "$log" PSO_DECIPHER)" 1 "$what: PSO DECIPHER"
@@ -71,17 +73,17 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$out" "user PIN locked" "OpenSC's token flags (if this fails, update docs)"
 
     note "$profile: TLS 1.3 (RSA-PSS) and TLS 1.2 (PKCS#1 v1.5) through opensc-pkcs11.so"
-    handshake "pkcs11 TLS 1.3" "$T/p11.cnf" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "pkcs11 TLS 1.3" "$T/p11.cnf" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
     grep -q "Protocol  : TLSv1.3" "$T/client.out" || fail "not TLS 1.3"
     case $(cat "$T/client.out") in *"($profile, backend native)"*) fail "pkcs11: opened natively" ;; esac
     assert_contains "$(cat "$T/client.out")" "(pkcs11, backend pkcs11)" "the provider's debug line"
-    handshake "pkcs11 TLS 1.2" "$T/p11.cnf" RSA+SHA256 RSA -tls1_2
+    handshake "pkcs11 TLS 1.2" "$T/p11.cnf" RSA+SHA256 'RSA|rsa_pkcs1_sha256' -tls1_2
     grep -q "Protocol  : TLSv1.2" "$T/client.out" || fail "not TLS 1.2"
 
     note "$profile: backend = auto with the same module: the recognised card stays native"
-    handshake "auto TLS 1.3" "$T/auto.cnf" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "auto TLS 1.3" "$T/auto.cnf" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
     assert_contains "$(cat "$T/client.out")" "($profile, backend native)" "auto: native"
-    handshake "native TLS 1.3" "$T/native.cnf" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "native TLS 1.3" "$T/native.cnf" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
 
     note "$profile: curl with a key-reference file, Python ssl, through the module"
     tscns keyref -o "$T/key.pem"

@@ -102,6 +102,8 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     out=$(OPENSSL_CONF=$T/p11.cnf tscns info --serial "$serial")
     assert_contains "$out" "backend pkcs11, from [tscns_sect] of $T/p11.cnf" "info: the source"
     handshake() { # WHAT CNF SERIAL PIN SERVER-CLIENT-SIGALGS EXPECTED-TYPE [s_client options...]
+        # EXPECTED-TYPE: an extended regular expression; OpenSSL 3.0 prints RSA / RSA-PSS, 3.5
+        # the TLS names (rsa_pkcs1_sha256, rsa_pss_rsae_sha256).
         local what=$1 cnf=$2 ser=$3 p=$4 sigalgs=$5 expected=$6
         shift 6
         start_s_server "$image/ca.pem" 1 -client_sigalgs "$sigalgs"
@@ -113,23 +115,23 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
         wait "${_prov_pids[-1]}" || fail "$what: s_server failed: $(cat "$SERVER_OUT")"
         grep -q "HTTP/1.0 200 ok" "$T/client.out" || fail "$what: no answer from s_server"
         sed -n '/HTTP\/1.0 200 ok/,$p' "$T/client.out" >"$T/page"
-        grep -q "^Peer signature type: $expected\$" "$T/page" ||
+        grep -Eq "^Peer signature type: ($expected)\$" "$T/page" ||
             fail "$what: the client did not sign with $expected"
     }
 
     note "s_client TLS 1.3 (RSA-PSS) through SoftHSM: no APDU to the card"
     mark_log "$card_log"
-    handshake "token TLS 1.3" "$T/p11.cnf" "$serial" "$pin" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "token TLS 1.3" "$T/p11.cnf" "$serial" "$pin" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
     grep -q "Protocol  : TLSv1.3" "$T/client.out" || fail "token: not TLS 1.3"
-    grep -q "depth=0 .*serialNumber = $cf" "$SERVER_OUT" || fail "token: s_server saw no holder"
+    grep -Eq "depth=0 .*serialNumber ?= ?$cf" "$SERVER_OUT" || fail "token: s_server saw no holder"
     assert_eq "$(new_total "$card_log")" 0 "APDUs to the card with backend = pkcs11"
 
     note "s_client TLS 1.2 with PKCS#1 v1.5 (RSA+SHA256) through SoftHSM"
-    handshake "token TLS 1.2" "$T/p11.cnf" "$serial" "$pin" RSA+SHA256 RSA -tls1_2
+    handshake "token TLS 1.2" "$T/p11.cnf" "$serial" "$pin" RSA+SHA256 'RSA|rsa_pkcs1_sha256' -tls1_2
     grep -q "Protocol  : TLSv1.2" "$T/client.out" || fail "token: not TLS 1.2"
 
     note "a token without CKM_RSA_X_509: TLS 1.2 with PKCS#1 v1.5 works, RSA-PSS is refused"
-    handshake "PKCS#1 only, TLS 1.2" "$T/p11.cnf" "$pkcs1_serial" "$pin" RSA+SHA256 RSA -tls1_2
+    handshake "PKCS#1 only, TLS 1.2" "$T/p11.cnf" "$pkcs1_serial" "$pin" RSA+SHA256 'RSA|rsa_pkcs1_sha256' -tls1_2
     keyref "$T/pkcs1.pem" "cns:serial=$pkcs1_serial;type=private"
     echo "data to sign" >"$T/data"
     expect_fail env OPENSSL_CONF="$T/p11.cnf" openssl dgst -sha256 -sign "$T/pkcs1.pem" \
@@ -153,11 +155,11 @@ print([t["serial"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"]
     note "backend = auto: the recognised card stays native, the token goes through the module"
     prov_conf "$T/auto.cnf" "" "pkcs11-module = $SOFTHSM"
     mark_log "$card_log"
-    handshake "auto, card" "$T/auto.cnf" "$card_serial" "$card_pin" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "auto, card" "$T/auto.cnf" "$card_serial" "$card_pin" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
     assert_eq "$(new_count "$card_log" VERIFY)" 1 "auto, card: VERIFY on the card"
     assert_eq "$(new_count "$card_log" PSO_DECIPHER)" 1 "auto, card: signature on the card"
     mark_log "$card_log"
-    handshake "auto, token" "$T/auto.cnf" "$serial" "$pin" rsa_pss_rsae_sha256 RSA-PSS
+    handshake "auto, token" "$T/auto.cnf" "$serial" "$pin" rsa_pss_rsae_sha256 'RSA-PSS|rsa_pss_rsae_sha256'
     assert_eq "$(new_count "$card_log" VERIFY)" 0 "auto, token: VERIFY on the card"
     assert_eq "$(new_count "$card_log" PSO_DECIPHER)" 0 "auto, token: signature on the card"
 
