@@ -297,3 +297,29 @@ sys.stdout.write(m[-1] + "\n" if m else "")' "$2" >"$T/presented.pem"
     assert_eq "$(openssl x509 -in "$T/presented.pem" -noout -fingerprint -sha256)" \
         "$(openssl x509 -in "$1" -noout -fingerprint -sha256)" "$3: the presented certificate"
 }
+
+# --- PKCS#11 tokens ---
+
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+# The fault-injecting module over a real one (tests/harness/p11shim.c has its variables).
+P11SHIM=$TSCNS_BUILD/lib/tscns-p11shim.so
+
+# A SoftHSM2 token directory of this test (SOFTHSM2_CONF exported) holding one token LABEL with
+# IMAGE's key and certificate under CKA_ID 01, user PIN the image's:
+#   softhsm_token LABEL IMAGE-DIR
+softhsm_token() {
+    local label=$1 image=$2 pin
+    pin=$(image_field "$image" pin)
+    export SOFTHSM2_CONF=$T/softhsm2.conf
+    mkdir -p "$T/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+        "$T/tokens" >"$SOFTHSM2_CONF"
+    softhsm2-util --init-token --free --label "$label" --pin "$pin" --so-pin 87654321 >/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in "$image/key.pem" -outform DER -out "$T/token-key.p8"
+    local put=(pkcs11-tool --module "$SOFTHSM" --token-label "$label" --login --pin "$pin")
+    "${put[@]}" --write-object "$T/token-key.p8" --type privkey --id 01 --label cns \
+        >"$T/put.out" 2>&1 || fail "pkcs11-tool, the key: $(cat "$T/put.out")"
+    "${put[@]}" --write-object "$image/cert.der" --type cert --id 01 --label cns \
+        >"$T/put.out" 2>&1 || fail "pkcs11-tool, the certificate: $(cat "$T/put.out")"
+    rm -f "$T/token-key.p8"
+}
