@@ -22,6 +22,9 @@ export TSCNS_SHIM_MODULE=$SOFTHSM TSCNS_SHIM_LOG=$T/shim.log
 prov_conf "$T/p11.cnf" env:TSCNS_TEST_PIN "pkcs11-module = $P11SHIM" "backend = pkcs11"
 keyref "$T/key.pem" "cns:type=private"
 export OPENSSL_CONF=$T/p11.cnf
+# The provider's child forgets the parent's cards without freeing them (provider/card_cache.c, a
+# one-off leak on purpose): LeakSanitizer would report it at each child's exit.
+[ "${TSCNS_SANITIZE:-0}" != 1 ] || export ASAN_OPTIONS=detect_leaks=0
 
 run_signer() { # COMMANDS... : their answers into $T/out (a bound against a hang at any step)
     local rc
