@@ -323,3 +323,14 @@ softhsm_token() {
         >"$T/put.out" 2>&1 || fail "pkcs11-tool, the certificate: $(cat "$T/put.out")"
     rm -f "$T/token-key.p8"
 }
+
+# A SoftHSM2 token "CNS Token" behind the fault-injecting module, for the provider: the image
+# $T/img, $T/p11.cnf (backend = pkcs11, pin-source env:TSCNS_TEST_PIN), the key reference
+# $T/key.pem; the module's log is $T/shim.log.
+shim_token() {
+    mkimage st2021 "$T/img" --bits 2048
+    softhsm_token "CNS Token" "$T/img"
+    export TSCNS_SHIM_MODULE=$SOFTHSM TSCNS_SHIM_LOG=$T/shim.log
+    prov_conf "$T/p11.cnf" env:TSCNS_TEST_PIN "pkcs11-module = $P11SHIM" "backend = pkcs11"
+    keyref "$T/key.pem" "cns:type=private"
+}

@@ -15,12 +15,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 WRONG=11111111
 
-mkimage st2021 "$T/img" --bits 2048
+shim_token
 pin=$(image_field "$T/img" pin)
-softhsm_token "CNS Token" "$T/img"
-export TSCNS_SHIM_MODULE=$SOFTHSM TSCNS_SHIM_LOG=$T/shim.log
-prov_conf "$T/p11.cnf" env:TSCNS_TEST_PIN "pkcs11-module = $P11SHIM" "backend = pkcs11"
-keyref "$T/key.pem" "cns:type=private"
 export OPENSSL_CONF=$T/p11.cnf
 # The provider's child forgets the parent's cards without freeing them (provider/card_cache.c, a
 # one-off leak on purpose): LeakSanitizer would report it at each child's exit.
