@@ -65,7 +65,7 @@ assert_eq "$(tscns pin verify --backend pkcs11 --pkcs11-module "$P11SHIM" --pin-
 assert_eq "$(logins)" 1 "C_Login from tscns pin verify"
 
 case_start "a wrong configured PIN, then the token flags FINAL_TRY: 1 try left"
-export TSCNS_SHIM_FLAGS= TSCNS_SHIM_FLAGS_AFTER_WRONG_PIN=FINAL_TRY
+export TSCNS_SHIM_FLAGS='' TSCNS_SHIM_FLAGS_AFTER_WRONG_PIN=FINAL_TRY
 expect_fail sign "$WRONG"
 assert_contains "$OUT" "wrong PIN: 1 try left" "the provider's words"
 assert_eq "$(logins)" 1 "C_Login after a wrong PIN"
