@@ -327,3 +327,40 @@ must_stall() {
     [ "$RC" -lt 128 ] || fail "$what: killed by signal $((RC - 128)): $OUT"
     echo "stall $what: exit $RC after $ms ms" >&2
 }
+
+# --- PKCS#11 tokens ---
+
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+# The fault-injecting module over a real one (tests/harness/p11shim.c has its variables).
+P11SHIM=$TSCNS_BUILD/lib/tscns-p11shim.so
+
+# A SoftHSM2 token directory of this test (SOFTHSM2_CONF exported) holding one token LABEL with
+# IMAGE's key and certificate under CKA_ID 01, user PIN the image's:
+#   softhsm_token LABEL IMAGE-DIR
+softhsm_token() {
+    local label=$1 image=$2 pin
+    pin=$(image_field "$image" pin)
+    export SOFTHSM2_CONF=$T/softhsm2.conf
+    mkdir -p "$T/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+        "$T/tokens" >"$SOFTHSM2_CONF"
+    softhsm2-util --init-token --free --label "$label" --pin "$pin" --so-pin 87654321 >/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in "$image/key.pem" -outform DER -out "$T/token-key.p8"
+    local put=(pkcs11-tool --module "$SOFTHSM" --token-label "$label" --login --pin "$pin")
+    "${put[@]}" --write-object "$T/token-key.p8" --type privkey --id 01 --label cns \
+        >"$T/put.out" 2>&1 || fail "pkcs11-tool, the key: $(cat "$T/put.out")"
+    "${put[@]}" --write-object "$image/cert.der" --type cert --id 01 --label cns \
+        >"$T/put.out" 2>&1 || fail "pkcs11-tool, the certificate: $(cat "$T/put.out")"
+    rm -f "$T/token-key.p8"
+}
+
+# A SoftHSM2 token "CNS Token" behind the fault-injecting module, for the provider: the image
+# $T/img, $T/p11.cnf (backend = pkcs11, pin-source env:TSCNS_TEST_PIN), the key reference
+# $T/key.pem; the module's log is $T/shim.log.
+shim_token() {
+    mkimage st2021 "$T/img" --bits 2048
+    softhsm_token "CNS Token" "$T/img"
+    export TSCNS_SHIM_MODULE=$SOFTHSM TSCNS_SHIM_LOG=$T/shim.log
+    prov_conf "$T/p11.cnf" env:TSCNS_TEST_PIN "pkcs11-module = $P11SHIM" "backend = pkcs11"
+    keyref "$T/key.pem" "cns:type=private"
+}

@@ -6,7 +6,10 @@
  *       loads the key once (OPENSSL_CONF gives the provider and its pin-source), then reads
  *       commands from stdin: "sign" signs a SHA-256 digest and prints "ok MS" or
  *       "fail MS ERRORS" (MS: milliseconds the call took; ERRORS: OpenSSL's error queue on
- *       one line); "quit" exits 0. The test script changes the card between commands.
+ *       one line); "fork" forks a child that signs once with the inherited key, prints
+ *       "child ok MS" or "child fail MS ERRORS" itself and exits, and prints "forked EXIT"
+ *       once it ended (EXIT: its exit status); "quit" exits 0. The test script changes the
+ *       card between commands.
  *   tscns-test-signer URI --fork N
  *       one thread signs in a loop while the main thread forks N times, each time while that
  *       thread is inside a signature; each child signs once with the inherited key and exits
@@ -81,6 +84,38 @@ static void print_errors(void)
     }
 }
 
+/* One signature, and its line: "PREFIXok MS" or "PREFIXfail MS ERRORS". */
+static int sign_command(const char *prefix)
+{
+    long t0 = now_ms();
+    int ok = sign_once();
+
+    printf("%s%s %ld", prefix, ok ? "ok" : "fail", now_ms() - t0);
+    if (!ok)
+        print_errors();
+    printf("\n");
+    fflush(stdout);
+    return ok;
+}
+
+/*
+ * The "fork" command, between two card operations (the program runs no other thread). The child
+ * ends with exit(), as a forking server's does: its libraries' exit handlers run in it.
+ */
+static void fork_command(void)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        exit(sign_command("child ") ? 0 : 1);
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        printf("forked -1\n");
+    else
+        printf("forked %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    fflush(stdout);
+}
+
 static int commands(void)
 {
     char line[64];
@@ -89,14 +124,11 @@ static int commands(void)
         if (strcmp(line, "quit\n") == 0)
             return 0;
         if (strcmp(line, "sign\n") == 0) {
-            long t0 = now_ms();
-            int ok = sign_once();
-
-            printf("%s %ld", ok ? "ok" : "fail", now_ms() - t0);
-            if (!ok)
-                print_errors();
-            printf("\n");
-            fflush(stdout);
+            sign_command("");
+            continue;
+        }
+        if (strcmp(line, "fork\n") == 0) {
+            fork_command();
             continue;
         }
         fprintf(stderr, "tscns-test-signer: unknown command %s", line);
