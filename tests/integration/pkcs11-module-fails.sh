@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A configured PKCS#11 module that fails does not hide the cards served natively. Three modules
-# that fail: a path that does not exist, a file that is no module, and SoftHSM2 whose
-# C_Initialize fails (its configuration file is missing). For each, with a recognised card and
+# A configured PKCS#11 module that fails does not hide the cards served natively. Four modules
+# that fail: a path that does not exist, a file that is no module, SoftHSM2 whose C_Initialize
+# fails (its configuration file is missing), and one whose slot listing fails
+# (tests/integration/failing_module.c). For each, with a recognised card and
 # an unknown one in the readers: `tscns readers` lists both readers and their cards, then names
 # the module and the reason, and exits 3; --json parses and carries the error in "module";
 # `tscns info` on the native card works under backend auto; `tscns doctor` reports the module as
@@ -83,6 +84,15 @@ EOF
     loading="loading it failed (not a PKCS#11 module: no C_GetFunctionList, or C_Initialize failed)"
     check_module "$T/text.so" "module $T/text.so: $loading"
     check_module "$SOFTHSM" "module $SOFTHSM: $loading"
+    failing=$TSCNS_BUILD/lib/tscns-test-failing-p11.so
+    check_module "$failing" "C_GetSlotList returned CKR_DEVICE_ERROR, module $failing"
+
+    note "no PC/SC service either: nothing to list, both said, the missing service's status"
+    run_readers PCSCLITE_CSOCK_NAME="$T/no-pcscd" tscns readers --pkcs11-module "$failing"
+    assert_eq "$RC" 2 "readers, no pcscd, module failing: exit code"
+    assert_eq "$(head -n 2 "$T/err")" "tscns: PKCS#11 module failed, no token listed: C_GetSlotList returned CKR_DEVICE_ERROR, module $failing
+tscns: the smart-card service (pcscd) is not running (SCardEstablishContext returned 0x8010001D)" \
+        "readers, no pcscd, module failing: the messages"
 
     note "the module from the provider's configuration"
     prov_conf "$T/bad.cnf" "" "pkcs11-module = $T/missing.so"
