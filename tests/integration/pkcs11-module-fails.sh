@@ -6,9 +6,10 @@
 # an unknown one in the readers: `tscns readers` lists both readers and their cards, then names
 # the module and the reason, and exits 3; --json parses and carries the error in "module";
 # `tscns info` on the native card works under backend auto; `tscns doctor` reports the module as
-# a problem and still checks the card. The same through the provider's configuration, none of it
-# under backend native, and with the card pulled the error says both what the module did and
-# what the native road found.
+# a problem and still checks the card. The same through the provider's configuration (and the
+# provider itself reads the card's certificate), none of it under backend native, a module that
+# loads shows "error": null, and with the card pulled the error says both what the module did
+# and what the native road found.
 set -euo pipefail
 
 SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
@@ -104,6 +105,20 @@ tscns: the smart-card service (pcscd) is not running (SCardEstablishContext retu
     OPENSSL_CONF=$T/bad.cnf tscns info >"$T/info" 2>"$T/err" ||
         fail "info, module from the configuration: $(cat "$T/err")"
     assert_contains "$(cat "$T/info")" "Card serial:      $card_serial" "info, configuration"
+    # The provider takes the same road: the card's certificate, read from the card.
+    OPENSSL_CONF=$T/bad.cnf openssl storeutl -certs -out "$T/store.pem" \
+        "cns:serial=$card_serial;type=cert" >/dev/null 2>"$T/err" ||
+        fail "openssl storeutl, module from the configuration: $(cat "$T/err")"
+    openssl x509 -in "$T/store.pem" -outform DER -out "$T/store.der"
+    assert_files_equal "$T/store.der" "$TSCNS_IMAGE_0/cert.der" "openssl storeutl: the card's certificate"
+
+    note "a module that loads: module.error is null"
+    mkdir "$T/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$T/tokens" >"$T/ok.conf"
+    run_readers SOFTHSM2_CONF="$T/ok.conf" tscns readers --pkcs11-module "$SOFTHSM" --json
+    assert_eq "$RC" 0 "readers, a module that loads: exit code ($(cat "$T/err"))"
+    assert_eq "$(json_get "$T/out" module.path)" "$SOFTHSM" "readers --json: module.path"
+    assert_eq "$(json_get "$T/out" module.error)" None "readers --json: module.error"
 
     note "backend native: the module is not loaded, so it cannot fail"
     run_readers tscns readers --backend native --pkcs11-module "$T/missing.so" --json
