@@ -120,6 +120,14 @@ tscns: the smart-card service (pcscd) is not running (SCardEstablishContext retu
     assert_eq "$(json_get "$T/out" module.path)" "$SOFTHSM" "readers --json: module.path"
     assert_eq "$(json_get "$T/out" module.error)" None "readers --json: module.error"
 
+    note "backend pkcs11: the readers listed, no card served"
+    run_readers tscns readers --backend pkcs11 --pkcs11-module "$T/missing.so"
+    assert_eq "$RC" 3 "readers, backend pkcs11: exit code"
+    assert_contains "$(cat "$T/out")" "$TSCNS_READER_0
+  card: TS-CNS, family athena" "readers, backend pkcs11: the card"
+    assert_contains "$(cat "$T/out")" "backend: none (backend pkcs11, and the PKCS#11 module failed)" \
+        "readers, backend pkcs11: its backend"
+
     note "backend native: the module is not loaded, so it cannot fail"
     run_readers tscns readers --backend native --pkcs11-module "$T/missing.so" --json
     assert_eq "$RC" 0 "readers, backend native: exit code ($(cat "$T/err"))"
