@@ -398,11 +398,22 @@ tscns_err tscns_card_open(tscns_ctx *ctx, const char *reader, const char *serial
     /* auto: the cards cardio recognises stay native; the module serves the rest. */
     memcpy(native_detail, ctx->detail, sizeof(native_detail));
     err2 = open_token(ctx, reader, serial, out);
-    if (err2 == TSCNS_OK || err2 != TSCNS_E_NO_CARD)
+    if (err2 == TSCNS_OK)
         return err2;
     pthread_mutex_lock(&ctx->mu);
     memcpy(token_detail, ctx->detail, sizeof(token_detail));
-    ctx_detail(ctx, "%s%s%s", native_detail, native_detail[0] != '\0' ? "; " : "", token_detail);
+    if (err2 == TSCNS_E_NO_CARD) {
+        ctx_detail(ctx, "%s%s%s", native_detail, native_detail[0] != '\0' ? "; " : "",
+                   token_detail);
+        err2 = err;
+    } else {
+        /*
+         * The module failed: that is the error, but a card missing from its reader is as likely
+         * what the person must fix, so what the native road found is said too.
+         */
+        ctx_detail(ctx, "%s; natively: %s%s%s", token_detail, tscns_strerror(err),
+                   native_detail[0] != '\0' ? ", " : "", native_detail);
+    }
     pthread_mutex_unlock(&ctx->mu);
-    return err;
+    return err2;
 }

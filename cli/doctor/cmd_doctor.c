@@ -13,17 +13,19 @@
 
 static const char help[] =
     "Usage: tscns doctor [--json]\n\n"
-    "Check the setup and say what to fix: the PC/SC service (pcscd), the readers, the card\n"
-    "and its family, its certificate, the tscns provider module ($TSCNS_PROVIDER, else\n"
-    "OpenSSL's modules directory, else <bindir>/../lib/tscns.so) and whether OpenSSL loads\n"
-    "it, the OpenSSL configuration in effect ($OPENSSL_CONF, or OpenSSL's default)\n"
-    "activating default and then tscns, its pin-source (readable, a PIN of 5 to 8 digits;\n"
-    "never printed), and for an RSA-1024 card the TLS security level, of OpenSSL and of\n"
-    "the python3 on PATH. Each problem line names its fix.\n"
+    "Check the setup and say what to fix: the backend and its PKCS#11 module if one is\n"
+    "configured (loaded unless the backend is native), the PC/SC service (pcscd), the\n"
+    "readers, the card and its family, its certificate, the tscns provider module\n"
+    "($TSCNS_PROVIDER, else OpenSSL's modules directory, else <bindir>/../lib/tscns.so)\n"
+    "and whether OpenSSL loads it, the OpenSSL configuration in effect ($OPENSSL_CONF, or\n"
+    "OpenSSL's default) activating default and then tscns, its pin-source (readable, a PIN\n"
+    "of 5 to 8 digits; never printed), and for an RSA-1024 card the TLS security level, of\n"
+    "OpenSSL and of the python3 on PATH. Each problem line names its fix.\n"
     "Reads the card without a PIN; never sends one.\n"
     "Exit status: 0 if nothing is wrong, else that of the first problem (2: PC/SC, reader or\n"
-    "card; 3: card not supported, its certificate unreadable or expired; 6: provider module,\n"
-    "OpenSSL configuration or TLS security level).\n\n"
+    "card; 3: card not supported, its certificate unreadable or expired, or the PKCS#11\n"
+    "module failed (the other checks still run); 6: the tscns provider module, the OpenSSL\n"
+    "configuration or the TLS security level).\n\n"
     "  --json   print {\"checks\": [{check, status, message}], \"problems\": N}; status is\n"
     "           ok, note, problem or skipped\n";
 

@@ -132,9 +132,24 @@ static int check_backend(struct doctor *d, const struct cli_global *g, tscns_ctx
                    tscns_backend_name(b.backend), b.source);
         return 0;
     }
+    /* Under native the module is never loaded, by doctor as by every other command. */
+    if (b.backend == TSCNS_BACKEND_NATIVE) {
+        doctor_add(d, "backend", DOCTOR_NOTE, CLI_OK,
+                   "native (from %s): module %s is configured but not used, nor loaded", b.source,
+                   b.module);
+        return 0;
+    }
     err = tscns_ctx_tokens(ctx, &tokens, &n);
     if (err != TSCNS_OK) {
-        add_error(d, "backend", err, ctx, NULL);
+        char text[512];
+
+        doctor_add(d, "backend", DOCTOR_PROBLEM, cli_exit_code(err),
+                   "%s (from %s): %s: give a PKCS#11 module that loads, or none%s",
+                   tscns_backend_name(b.backend), b.source,
+                   cli_error_text(err, ctx, NULL, text, sizeof(text)),
+                   b.backend == TSCNS_BACKEND_AUTO
+                       ? "; cards tscns recognises are still served natively"
+                       : "");
         return 0;
     }
     doctor_add(d, "backend", DOCTOR_OK, CLI_OK, "%s (from %s), module %s showing %zu token(s): %s",
