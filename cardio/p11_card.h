@@ -30,6 +30,8 @@ struct p11_card {
      * counter), so it goes; a CKR_PIN_INCORRECT answer then proves the flag false.
      */
     int locked_flag;
+    /* The token flagged CKF_USER_PIN_COUNT_LOW after the last wrong PIN (no count in it). */
+    int count_low;
     /* What failed last, for the handle's details (the transport's last_error). */
     char last[384];
 };

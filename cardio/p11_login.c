@@ -105,6 +105,8 @@ tscns_err p11_login(tscns_card *card, const char *pin, uint16_t *sw)
         int final_try = l->have_flags && (l->flags & CKF_USER_PIN_FINAL_TRY) != 0;
         int locked = l->have_flags && (l->flags & CKF_USER_PIN_LOCKED) != 0;
 
+        pc->count_low = l->have_flags && (l->flags & CKF_USER_PIN_COUNT_LOW) != 0;
+
         /* A flag that was up before this wrong PIN, which the token did count, was false. */
         if (l->rv == CKR_PIN_INCORRECT && locked && pc->locked_flag)
             locked = 0;
@@ -137,7 +139,11 @@ void p11_login_detail(tscns_card *card, int tries)
                       card->reader, path);
     else
         handle_detail(card,
-                      "C_Login: CKR_PIN_INCORRECT, tries left unknown (the token does not flag "
-                      "a final try), token %s, module %s",
+                      "C_Login: CKR_PIN_INCORRECT, tries left unknown (the token %s), token %s, "
+                      "module %s",
+                      card->p11->count_low
+                          ? "flags CKF_USER_PIN_COUNT_LOW, which tells that a wrong PIN was "
+                            "given, not how many tries are left"
+                          : "does not flag a final try",
                       card->reader, path);
 }

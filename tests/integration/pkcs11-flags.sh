@@ -83,7 +83,8 @@ export TSCNS_SHIM_FLAGS=COUNT_LOW TSCNS_SHIM_FLAGS_AFTER_WRONG_PIN=
 sign "$pin" >"$T/out" 2>&1 || fail "COUNT_LOW, the right PIN: $(cat "$T/out")"
 verified "COUNT_LOW, the right PIN"
 expect_fail sign "$WRONG"
-assert_contains "$OUT" "C_Login: CKR_PIN_INCORRECT, tries left unknown" "COUNT_LOW, a wrong PIN"
+assert_contains "$OUT" "C_Login: CKR_PIN_INCORRECT, tries left unknown (the token flags CKF_USER_PIN_COUNT_LOW" \
+    "COUNT_LOW, a wrong PIN"
 assert_eq "$(logins)" 2 "C_Login with COUNT_LOW"
 
 case_start "LOCKED at open is not believed: the right configured PIN signs"

@@ -9,7 +9,9 @@
 # process (its configured PIN may have counted), and the card's PIN counter is untouched. One
 # long-running process: the signature that stalls fails at the deadline, every later one at once
 # (the module is given up: its stuck call may hold its locks), even after pcscd continues, and
-# the process still exits cleanly. Reports the times.
+# the process still exits cleanly. A module that hangs while tscns looks for the certificate
+# (tests/harness/p11shim.c over SoftHSM2, C_FindObjectsInit held): `tscns info` fails at the
+# deadline and names the call. Reports the times.
 set -euo pipefail
 
 OPENSC=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
@@ -121,6 +123,18 @@ if [ "${1:-}" = --inside ]; then
     assert_contains "$REPLY" "is not called again" "signer: given up, pcscd running again"
     echo quit >&"${SIGNER[1]}"
     wait "$SIGNER_PID" || fail "the signer did not exit cleanly: $(cat "$T/signer.err")"
+
+    note "a module that hangs while tscns looks for the token's certificate (SoftHSM2 behind the shim)"
+    shim_token
+    touch "$T/hang"
+    export TSCNS_SHIM_HANG=C_FindObjectsInit TSCNS_SHIM_HANG_FILE=$T/hang
+    export XDG_STATE_HOME=$T/state-shim
+    must_stall "C_FindObjects/tscns info" tscns info --backend pkcs11 --pkcs11-module "$P11SHIM" \
+        --card-timeout $deadline
+    assert_contains "$OUT" "module $P11SHIM did not return from C_FindObjects within $deadline s" \
+        "tscns info: the module and the call"
+    grep -q "^C_FindObjectsInit hang pid=" "$T/shim.log" || fail "the shim did not hold the call"
+    rm "$T/hang"
     exit 0
 fi
 
