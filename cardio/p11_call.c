@@ -1,10 +1,12 @@
 /* The bookkeeping of one libp11 or module call: its error, its CKR name, token strings. */
-#include "p11_module.h"
+#include "p11_call.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <libp11.h>
 #include <openssl/err.h>
+#include <p11-kit/pkcs11.h>
 
 void p11_call_start(void)
 {

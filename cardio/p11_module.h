@@ -19,6 +19,7 @@
 
 #include "deadline.h"
 #include "p11.h"
+#include "p11_call.h"
 
 /**
  * One piece of work for the module (any number of libp11 or module calls), allocated with
@@ -73,14 +74,5 @@ PKCS11_SLOT *p11_module_slot(p11_module *m, unsigned long id);
  * certificate and NULL. NULL when the token holds no certificate, or none with a key.
  */
 PKCS11_CERT *p11_pick_cert(PKCS11_TOKEN *t, PKCS11_KEY **key);
-
-/** Start a libp11 call: its errors will not reach the caller's OpenSSL error queue. */
-void p11_call_start(void);
-/** End it: the PKCS#11 return value (CKR_*) libp11 recorded, 0 if none; the queue as before. */
-unsigned long p11_call_end(void);
-/** "CKR_PIN_INCORRECT" and the like, or "CKR 0x..." into @p buf. */
-const char *p11_ckr_name(unsigned long ckr, char *buf, size_t cap);
-/** Copy @p s (a token string) into @p out with trailing blanks cut. */
-void p11_copy(char *out, size_t cap, const char *s);
 
 #endif
