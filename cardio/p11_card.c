@@ -1,9 +1,13 @@
 /*
  * A tscns_card served by a token of a PKCS#11 module (libp11): the token's serial, its
- * certificate paired by CKA_ID with a private key, C_Login, and the RSA private operation.
- * The handle underneath (handle.c) has a transport that carries no APDU; pin.c keeps its rules
- * (no empty login, a rejected PIN never sent twice, the user's PIN record) around p11_login().
+ * certificate paired by CKA_ID with a private key, and the RSA private operation; the login is
+ * in p11_login.c. The handle underneath (handle.c) has a transport that carries no APDU. Every
+ * module call runs as a job under the deadline (p11_module_run): a job holds copies of what its
+ * calls read and room for what they write, since a call that misses the deadline outlives its
+ * caller, and this card may be closed by then.
  */
+#include "p11_card.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,38 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "p11_module.h"
-
-/* The largest CKA_ID kept: tokens use 1 to 20 bytes (a SHA-1 of the key is common). */
-#define ID_MAX 64
-
-struct p11_card {
-    p11_module *m;
-    unsigned long slot_id;
-    unsigned char id[ID_MAX];
-    size_t id_len;
-    uint8_t *der;
-    size_t der_len;
-    /* The family row the handle reports: "pkcs11" and a line naming the token and module. */
-    cardio_profile prof;
-    char description[200];
-    /* CKM_RSA_X_509: 1 done, 0 refused by the token, -1 not tried yet. */
-    int raw;
-    /*
-     * The token flagged CKF_USER_PIN_LOCKED when opened. Not taken as a count: OpenSC 0.23's
-     * emulation of a CNS card sets it (tries left 0) without asking the card, whose PIN is fine.
-     * A C_Login to a PIN that is really blocked costs nothing (the card refuses it before any
-     * counter), so it goes; a CKR_PIN_INCORRECT answer then proves the flag false.
-     */
-    int locked_flag;
-    /* What failed last, for the handle's details (the transport's last_error). */
-    char last[384];
-};
-
-static void p11_last(struct p11_card *pc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void p11_last(struct p11_card *pc, const char *fmt, ...)
+void p11_last(struct p11_card *pc, const char *fmt, ...)
 {
     va_list ap;
 
@@ -118,89 +91,148 @@ static const tscns_transport_ops p11_ops = {
 
 /* ---- opening ---- */
 
-typedef struct pick_arg {
-    struct p11_card *pc;
-    char *detail;
-    size_t cap;
+typedef struct open_job {
+    p11_job j;
+    char reader[256];
+    int any_reader;
+    char serial_want[17];
+    int any_serial;
+    /* Results. */
+    size_t seen;
+    int found;
+    char detail[512];
     char label[33];
     char serial[17];
+    unsigned long slot_id;
+    unsigned char id[P11_ID_MAX];
+    size_t id_len;
+    uint8_t *der;
+    size_t der_len;
     int pin_tries;
     int locked_flag;
-} pick_arg;
+    char description[200];
+} open_job;
 
 /* Take the token if it holds a certificate (with its key where the module shows keys). */
-static int take_token(PKCS11_SLOT *slot, void *varg)
+static int take_token(PKCS11_SLOT *slot, void *arg)
 {
-    pick_arg *a = varg;
+    open_job *a = arg;
     PKCS11_TOKEN *t = slot->token;
     PKCS11_CERT *cert = p11_pick_cert(t, NULL);
+    const char *path = p11_module_path(a->j.m);
     unsigned char *p = NULL;
     int n;
 
     p11_copy(a->label, sizeof(a->label), t->label);
     if (cert == NULL || cert->x509 == NULL) {
-        snprintf(a->detail, a->cap,
+        snprintf(a->detail, sizeof(a->detail),
                  "token \"%s\" (module %s) holds no certificate with a private key of the same "
                  "CKA_ID",
-                 a->label, p11_module_path(a->pc->m));
+                 a->label, path);
         return 0;
     }
-    if (cert->id_len > ID_MAX || (n = i2d_X509(cert->x509, &p)) <= 0) {
-        snprintf(a->detail, a->cap, "token \"%s\" (module %s): its certificate is unusable",
-                 a->label, p11_module_path(a->pc->m));
+    if (cert->id_len > P11_ID_MAX || (n = i2d_X509(cert->x509, &p)) <= 0) {
+        snprintf(a->detail, sizeof(a->detail),
+                 "token \"%s\" (module %s): its certificate is unusable", a->label, path);
         return 0;
     }
-    a->pc->der = p;
-    a->pc->der_len = (size_t)n;
-    a->pc->id_len = cert->id_len;
+    a->der = p;
+    a->der_len = (size_t)n;
+    a->id_len = cert->id_len;
     if (cert->id_len > 0)
-        memcpy(a->pc->id, cert->id, cert->id_len);
-    a->pc->slot_id = PKCS11_get_slotid_from_slot(slot);
+        memcpy(a->id, cert->id, cert->id_len);
+    a->slot_id = PKCS11_get_slotid_from_slot(slot);
     p11_copy(a->serial, sizeof(a->serial), t->serialnr);
     /* What the token says of its PIN now: the configured PIN is not tried on the final try. */
     a->locked_flag = t->userPinLocked;
     a->pin_tries = !t->userPinLocked && t->userPinFinalTry ? 1 : -1;
-    snprintf(a->pc->description, sizeof(a->pc->description), "%s %s token \"%s\" through %s",
+    snprintf(a->description, sizeof(a->description), "%s %s token \"%s\" through %s",
              t->manufacturer != NULL ? t->manufacturer : "", t->model != NULL ? t->model : "",
-             a->label, p11_module_path(a->pc->m));
+             a->label, path);
     return 1;
+}
+
+static void open_fn(p11_job *job)
+{
+    open_job *a = (open_job *)job;
+
+    a->found =
+        p11_module_pick(job->m, a->any_reader ? NULL : a->reader,
+                        a->any_serial ? NULL : a->serial_want, take_token, a, &a->seen) != NULL;
+}
+
+static void open_drop(p11_job *job)
+{
+    OPENSSL_free(((open_job *)job)->der);
+}
+
+static void copy_detail(char *detail, size_t cap, const char *s)
+{
+    if (detail != NULL && cap > 0)
+        snprintf(detail, cap, "%s", s);
 }
 
 tscns_err p11_open(p11_module *m, const char *reader, const char *serial, tscns_card **out,
                    char *detail, size_t cap)
 {
-    char scratch[512];
-    pick_arg a = {.detail = detail != NULL ? detail : scratch,
-                  .cap = detail != NULL ? cap : sizeof(scratch)};
+    open_job *a = p11_job_new(sizeof(*a), open_fn, open_drop);
     struct p11_card *pc;
     tscns_card *card = NULL;
     tscns_err err;
 
     *out = NULL;
-    pc = calloc(1, sizeof(*pc));
-    if (pc == NULL)
+    if (a == NULL)
         return TSCNS_E_NOMEM;
-    pc->m = m;
-    pc->raw = -1;
-    a.pc = pc;
-    err = p11_module_pick(m, reader, serial, take_token, &a, a.detail, a.cap);
-    if (err != TSCNS_OK) {
-        OPENSSL_free(pc->der);
-        free(pc);
+    a->any_reader = reader == NULL;
+    snprintf(a->reader, sizeof(a->reader), "%s", reader != NULL ? reader : "");
+    a->any_serial = serial == NULL;
+    snprintf(a->serial_want, sizeof(a->serial_want), "%s", serial != NULL ? serial : "");
+    p11_module_lock(m);
+    err = p11_module_run(m, &a->j, "C_FindObjects", detail, cap);
+    p11_module_unlock(m);
+    if (err != TSCNS_OK)
+        return err;
+    if (!a->found) {
+        if (a->seen == 0) {
+            snprintf(a->detail, sizeof(a->detail), "module %s shows no token%s%s%s%s",
+                     p11_module_path(m), serial != NULL ? " with serial " : "",
+                     serial != NULL ? serial : "", reader != NULL ? " named like " : "",
+                     reader != NULL ? reader : "");
+        }
+        copy_detail(detail, cap, a->detail);
+        err = a->seen == 0 ? TSCNS_E_NO_CARD : TSCNS_E_NOT_FOUND;
+        p11_job_free(&a->j);
         return err;
     }
+    pc = calloc(1, sizeof(*pc));
+    if (pc == NULL) {
+        p11_job_free(&a->j);
+        return TSCNS_E_NOMEM;
+    }
+    pc->m = m;
+    pc->raw = -1;
+    pc->der = a->der;
+    pc->der_len = a->der_len;
+    a->der = NULL;
+    pc->id_len = a->id_len;
+    memcpy(pc->id, a->id, a->id_len);
+    pc->slot_id = a->slot_id;
+    pc->locked_flag = a->locked_flag;
+    snprintf(pc->description, sizeof(pc->description), "%s", a->description);
     p11_module_ref(m);
     pc->prof.name = "pkcs11";
     pc->prof.description = pc->description;
-    err = handle_new(&p11_ops, pc, a.label[0] != '\0' ? a.label : a.serial, &card);
-    if (card == NULL)
+    err = handle_new(&p11_ops, pc, a->label[0] != '\0' ? a->label : a->serial, &card);
+    if (card == NULL) {
+        p11_job_free(&a->j);
         return err;
+    }
     card->p11 = pc;
     handle_use_profile(card, &pc->prof);
-    snprintf(card->serial, sizeof(card->serial), "%s", a.serial);
-    card->have_serial = a.serial[0] != '\0';
-    card->pin_tries = a.pin_tries;
-    pc->locked_flag = a.locked_flag;
+    snprintf(card->serial, sizeof(card->serial), "%s", a->serial);
+    card->have_serial = a->serial[0] != '\0';
+    card->pin_tries = a->pin_tries;
+    p11_job_free(&a->j);
     *out = card;
     return TSCNS_OK;
 }
@@ -214,87 +246,27 @@ tscns_err p11_certificate(tscns_card *card, const uint8_t **der, size_t *len)
     return TSCNS_OK;
 }
 
-/* Lock the module and find this card's slot; TSCNS_E_CARD_REMOVED (unlocked) when gone. */
-static tscns_err card_slot(tscns_card *card, PKCS11_SLOT **slot)
-{
-    struct p11_card *pc = card->p11;
+/* The largest RSA block signed: 8192-bit keys. */
+#define BLOCK_MAX 1024
 
-    *slot = p11_module_lock_slot(pc->m, pc->slot_id);
-    if (*slot != NULL && (*slot)->token != NULL)
-        return TSCNS_OK;
-    p11_module_unlock(pc->m);
-    p11_last(pc, "the module no longer shows the token's slot, module %s", p11_module_path(pc->m));
-    return TSCNS_E_CARD_REMOVED;
-}
-
-tscns_err p11_login(tscns_card *card, const char *pin, uint16_t *sw)
-{
-    struct p11_card *pc = card->p11;
-    PKCS11_SLOT *slot;
-    char name[32];
-    unsigned long ckr;
-    tscns_err err;
+typedef struct sign_job {
+    p11_job j;
+    unsigned long slot_id;
+    unsigned char id[P11_ID_MAX];
+    size_t id_len;
+    uint8_t in[BLOCK_MAX];
+    size_t in_len;
+    /* In: what the card knows of CKM_RSA_X_509; out: what this call learnt. */
+    int raw;
+    /* Results. */
+    int no_slot;
+    int no_key;
+    int pss_refused;
+    int used_pkcs1;
     int rc;
-
-    *sw = 0;
-    err = card_slot(card, &slot);
-    if (err != TSCNS_OK)
-        return err;
-    p11_call_start();
-    rc = PKCS11_login(slot, 0, pin);
-    ckr = p11_call_end();
-    if (rc == 0) {
-        *sw = 0x9000;
-    } else if (ckr == P11_CKR_PIN_INCORRECT || ckr == P11_CKR_PIN_LOCKED) {
-        /* The flags after the failure: what the token tells of the tries left. */
-        int final_try = 0, locked = 0;
-
-        p11_module_pin_flags(pc->m, pc->slot_id, &final_try, &locked);
-        /* A flag that was up before this wrong PIN, which the token did count, was false. */
-        if (ckr == P11_CKR_PIN_INCORRECT && locked && pc->locked_flag)
-            locked = 0;
-        else
-            pc->locked_flag = locked;
-        *sw = ckr == P11_CKR_PIN_LOCKED || locked ? 0x6983 : final_try ? 0x63C1 : 0x6300;
-    } else {
-        p11_last(pc, "C_Login returned %s, module %s", p11_ckr_name(ckr, name, sizeof(name)),
-                 p11_module_path(pc->m));
-        err = TSCNS_E_PKCS11;
-    }
-    p11_module_unlock(pc->m);
-    return err;
-}
-
-void p11_login_detail(tscns_card *card, int tries)
-{
-    const char *what = tries == 1   ? "1 try left (the token flags CKF_USER_PIN_FINAL_TRY)"
-                       : tries >= 0 ? "tries left as the token says"
-                                    : "tries left unknown (the token does not flag a final try)";
-
-    if (tries > 1)
-        handle_detail(card, "C_Login: CKR_PIN_INCORRECT, %d tries left, token %s, module %s", tries,
-                      card->reader, p11_module_path(card->p11->m));
-    else
-        handle_detail(card, "C_Login: CKR_PIN_INCORRECT, %s, token %s, module %s", what,
-                      card->reader, p11_module_path(card->p11->m));
-}
-
-/* The private key paired with the certificate (visible once logged in). */
-static PKCS11_KEY *card_key(struct p11_card *pc, PKCS11_SLOT *slot)
-{
-    PKCS11_KEY *keys = NULL;
-    unsigned int nk = 0;
-
-    p11_call_start();
-    if (PKCS11_enumerate_keys(slot->token, &keys, &nk) != 0)
-        nk = 0;
-    p11_call_end();
-    for (unsigned int i = 0; i < nk; i++)
-        if (keys[i].id_len == pc->id_len &&
-            (pc->id_len == 0 || memcmp(keys[i].id, pc->id, pc->id_len) == 0))
-            return &keys[i];
-    return NULL;
-}
+    unsigned long ckr;
+    uint8_t out[BLOCK_MAX];
+} sign_job;
 
 /*
  * libp11 0.4.12 marks its raw private-key calls deprecated in favour of an EVP_PKEY that runs
@@ -326,71 +298,123 @@ static const uint8_t *pkcs1_payload(const uint8_t *in, size_t k, size_t *tlen)
 
 static int mechanism_refused(unsigned long ckr)
 {
-    return ckr == P11_CKR_MECHANISM_INVALID || ckr == P11_CKR_MECHANISM_PARAM_INVALID ||
-           ckr == P11_CKR_FUNCTION_NOT_SUPPORTED || ckr == P11_CKR_KEY_FUNCTION_NOT_PERMITTED ||
-           ckr == P11_CKR_KEY_TYPE_INCONSISTENT;
+    return ckr == CKR_MECHANISM_INVALID || ckr == CKR_MECHANISM_PARAM_INVALID ||
+           ckr == CKR_FUNCTION_NOT_SUPPORTED || ckr == CKR_KEY_FUNCTION_NOT_PERMITTED ||
+           ckr == CKR_KEY_TYPE_INCONSISTENT;
+}
+
+/* The private key paired with the certificate (visible once logged in). */
+static PKCS11_KEY *job_key(sign_job *s, PKCS11_SLOT *slot)
+{
+    PKCS11_KEY *keys = NULL;
+    unsigned int nk = 0;
+
+    p11_call_start();
+    if (PKCS11_enumerate_keys(slot->token, &keys, &nk) != 0)
+        nk = 0;
+    p11_call_end();
+    for (unsigned int i = 0; i < nk; i++)
+        if (keys[i].id_len == s->id_len &&
+            (s->id_len == 0 || memcmp(keys[i].id, s->id, s->id_len) == 0))
+            return &keys[i];
+    return NULL;
+}
+
+static void sign_fn(p11_job *job)
+{
+    sign_job *s = (sign_job *)job;
+    PKCS11_SLOT *slot = p11_module_slot(job->m, s->slot_id);
+    PKCS11_KEY *key;
+    const uint8_t *t;
+    size_t tlen = 0;
+
+    s->rc = -1;
+    if (slot == NULL) {
+        s->no_slot = 1;
+        return;
+    }
+    key = job_key(s, slot);
+    if (key == NULL) {
+        s->no_key = 1;
+        return;
+    }
+    if (s->raw != 0) {
+        p11_call_start();
+        s->rc = key_private(key, s->in, s->in_len, s->out, RSA_NO_PADDING);
+        s->ckr = p11_call_end();
+        if (s->rc <= 0 && mechanism_refused(s->ckr))
+            s->raw = 0;
+        else if (s->rc > 0)
+            s->raw = 1;
+    }
+    if (s->raw != 0)
+        return;
+    t = pkcs1_payload(s->in, s->in_len, &tlen);
+    if (t == NULL) {
+        s->pss_refused = 1;
+        return;
+    }
+    s->used_pkcs1 = 1;
+    p11_call_start();
+    s->rc = key_private(key, t, tlen, s->out, RSA_PKCS1_PADDING);
+    s->ckr = p11_call_end();
 }
 
 tscns_err p11_rsa_private(tscns_card *card, const uint8_t *in, size_t in_len, uint8_t *out,
                           size_t *out_len)
 {
     struct p11_card *pc = card->p11;
-    const uint8_t *t = NULL;
-    size_t tlen = 0;
-    PKCS11_SLOT *slot;
-    PKCS11_KEY *key;
+    const char *path = p11_module_path(pc->m);
+    sign_job *s;
     char name[32];
-    unsigned long ckr = 0;
     tscns_err err;
-    int rc = -1;
 
-    err = card_slot(card, &slot);
+    if (in_len > BLOCK_MAX) {
+        p11_last(pc, "a %zu-byte RSA block is more than tscns signs, token %s", in_len,
+                 card->reader);
+        return TSCNS_E_UNSUPPORTED;
+    }
+    s = p11_job_new(sizeof(*s), sign_fn, NULL);
+    if (s == NULL)
+        return TSCNS_E_NOMEM;
+    s->slot_id = pc->slot_id;
+    s->id_len = pc->id_len;
+    memcpy(s->id, pc->id, pc->id_len);
+    memcpy(s->in, in, in_len);
+    s->in_len = in_len;
+    s->raw = pc->raw;
+    p11_module_lock(pc->m);
+    err = p11_module_run(pc->m, &s->j, "C_Sign", pc->last, sizeof(pc->last));
+    p11_module_unlock(pc->m);
     if (err != TSCNS_OK)
         return err;
-    key = card_key(pc, slot);
-    if (key == NULL) {
+    pc->raw = s->raw;
+    if (s->no_slot) {
+        p11_last(pc, "the module no longer shows the token's slot, module %s", path);
+        err = TSCNS_E_CARD_REMOVED;
+    } else if (s->no_key) {
         p11_last(pc, "no private key with the certificate's CKA_ID on token %s, module %s",
-                 card->reader, p11_module_path(pc->m));
+                 card->reader, path);
         err = card->pin_verified ? TSCNS_E_NOT_FOUND : TSCNS_E_SECURITY;
-        goto end;
-    }
-    if (pc->raw != 0) {
-        p11_call_start();
-        rc = key_private(key, in, in_len, out, RSA_NO_PADDING);
-        ckr = p11_call_end();
-        if (rc <= 0 && mechanism_refused(ckr))
-            pc->raw = 0;
-        else if (rc > 0)
-            pc->raw = 1;
-    }
-    if (pc->raw == 0) {
-        t = pkcs1_payload(in, in_len, &tlen);
-        if (t == NULL) {
-            p11_last(pc,
-                     "token %s does not do raw RSA (CKM_RSA_X_509), only PKCS#1 v1.5 "
-                     "signatures: no RSA-PSS (TLS 1.3 needs it), module %s",
-                     card->reader, p11_module_path(pc->m));
-            err = TSCNS_E_UNSUPPORTED;
-            goto end;
-        }
-        p11_call_start();
-        rc = key_private(key, t, tlen, out, RSA_PKCS1_PADDING);
-        ckr = p11_call_end();
-    }
-    if (rc > 0 && (size_t)rc == in_len) {
-        *out_len = (size_t)rc;
-    } else if (ckr == P11_CKR_USER_NOT_LOGGED_IN) {
+    } else if (s->pss_refused) {
+        p11_last(pc,
+                 "token %s does not do raw RSA (CKM_RSA_X_509), only PKCS#1 v1.5 signatures: "
+                 "no RSA-PSS (TLS 1.3 needs it), module %s",
+                 card->reader, path);
+        err = TSCNS_E_UNSUPPORTED;
+    } else if (s->rc > 0 && (size_t)s->rc == in_len) {
+        memcpy(out, s->out, in_len);
+        *out_len = in_len;
+    } else if (s->ckr == CKR_USER_NOT_LOGGED_IN) {
         card->pin_verified = 0;
-        p11_last(pc, "C_Sign returned CKR_USER_NOT_LOGGED_IN, module %s", p11_module_path(pc->m));
+        p11_last(pc, "C_Sign returned CKR_USER_NOT_LOGGED_IN, module %s", path);
         err = TSCNS_E_SECURITY;
     } else {
         p11_last(pc, "%s returned %s, module %s",
-                 t != NULL ? "C_Sign (CKM_RSA_PKCS)" : "C_Sign (CKM_RSA_X_509)",
-                 ckr != 0 ? p11_ckr_name(ckr, name, sizeof(name)) : "a short result",
-                 p11_module_path(pc->m));
+                 s->used_pkcs1 ? "C_Sign (CKM_RSA_PKCS)" : "C_Sign (CKM_RSA_X_509)",
+                 s->ckr != 0 ? p11_ckr_name(s->ckr, name, sizeof(name)) : "a short result", path);
         err = TSCNS_E_PKCS11;
     }
-end:
-    p11_module_unlock(pc->m);
+    p11_job_free(&s->j);
     return err;
 }

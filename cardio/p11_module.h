@@ -1,7 +1,13 @@
 /**
  * @file p11_module.h
- * @brief A loaded PKCS#11 module (libp11), shared by a context and the cards opened through it,
- * and the error bookkeeping of its calls.
+ * @brief A loaded PKCS#11 module (libp11), shared by a context and the cards opened through it;
+ * every call into it runs on a worker thread under the card-timeout deadline (p11_module_run).
+ *
+ * A module has no timeout of its own: OpenSC waits on PC/SC for as long as a stalled card or a
+ * frozen pcscd takes. The caller stops waiting at the deadline, and the module is then given up
+ * for the rest of the process: the stuck call may hold the module's own locks and libp11's, so
+ * any later call could wait behind it. A given-up module is never called, unloaded or freed
+ * again (the stuck worker may still use its slot list); the next process starts afresh.
  */
 #ifndef CARDIO_P11_MODULE_H
 #define CARDIO_P11_MODULE_H
@@ -9,48 +15,62 @@
 #include <stddef.h>
 
 #include <libp11.h>
+#include <p11-kit/pkcs11.h>
 
+#include "deadline.h"
 #include "p11.h"
 
-/* Return values of PKCS#11 v2.40 (section 5.1) that cardio tells apart. */
-#define P11_CKR_FUNCTION_NOT_SUPPORTED 0x54UL
-#define P11_CKR_KEY_FUNCTION_NOT_PERMITTED 0x68UL
-#define P11_CKR_KEY_TYPE_INCONSISTENT 0x63UL
-#define P11_CKR_MECHANISM_INVALID 0x70UL
-#define P11_CKR_MECHANISM_PARAM_INVALID 0x71UL
-#define P11_CKR_PIN_INCORRECT 0xA0UL
-#define P11_CKR_PIN_LOCKED 0xA4UL
-#define P11_CKR_USER_NOT_LOGGED_IN 0x101UL
+/**
+ * One piece of work for the module (any number of libp11 or module calls), allocated with
+ * p11_job_new() as the first member of a bigger struct that holds its inputs and results: after
+ * the deadline the worker still writes them, when the caller is gone.
+ */
+typedef struct p11_job p11_job;
+struct p11_job {
+    deadline_job base;
+    p11_module *m;
+    /** The calls, on the worker thread. */
+    void (*fn)(p11_job *job);
+    /** Free (and cleanse) what the job owns; NULL if nothing. Runs on the side that ends it. */
+    void (*drop)(p11_job *job);
+};
+
+/** A zeroed job of @p size bytes (a struct starting with p11_job); NULL without memory. */
+void *p11_job_new(size_t size, void (*fn)(p11_job *), void (*drop)(p11_job *));
+/**
+ * Run @p job on module @p m, which the caller has locked (p11_module_lock). TSCNS_OK: the calls
+ * returned; read the results, then p11_job_free(). Any error: the job is no longer the caller's.
+ * TSCNS_E_TIMEOUT: @p call (e.g. "C_Sign") missed the deadline now, or the module was given up
+ * earlier; the detail says which and that the module is not called again.
+ */
+tscns_err p11_module_run(p11_module *m, p11_job *job, const char *call, char *detail, size_t cap);
+/** End a job whose calls returned. */
+void p11_job_free(p11_job *job);
 
 /** The module's file, for details. */
 const char *p11_module_path(const p11_module *m);
+/** The module's own function list, for the calls libp11 would not make as tscns needs them. */
+CK_FUNCTION_LIST *p11_module_functions(const p11_module *m);
 /** Take a reference for a card. */
 void p11_module_ref(p11_module *m);
-/**
- * Find the slot of the first initialised token matching @p reader and @p serial (as p11_open)
- * for which @p accept returns 1 (it may open the token; it runs with the module locked).
- */
-tscns_err p11_module_pick(p11_module *m, const char *reader, const char *serial,
-                          int (*accept)(PKCS11_SLOT *slot, void *arg), void *arg, char *detail,
-                          size_t cap);
-/**
- * Lock the module and find the slot of id @p id in its slot list (NULL, still locked, when it is
- * gone). A card keeps ids, never pointers into libp11's lists, and looks them up under this
- * lock.
- */
-PKCS11_SLOT *p11_module_lock_slot(p11_module *m, unsigned long id);
-/**
- * The token's PIN flags now (C_GetTokenInfo), through a second slot list made and released
- * here: only when the user is not logged in (after a wrong PIN), since releasing it closes the
- * slot's sessions. 0 when the slot is not found. Module locked by the caller.
- */
-int p11_module_pin_flags(p11_module *m, unsigned long id, int *final_try, int *locked);
+/** Serialise the module's use: one call at a time, and the slot list stays as it is. */
+void p11_module_lock(p11_module *m);
 void p11_module_unlock(p11_module *m);
 
 /**
- * The token's certificate that has a private key of the same CKA_ID (that key into *@p key when
- * given); when the module shows no private key (before login), the first certificate and NULL.
- * NULL when the token holds no certificate, or certificates but no key for any.
+ * On the worker: the first slot of an initialised token matching @p reader (a substring of the
+ * slot's description or the token's label) and @p serial (exactly), each NULL for any, for which
+ * @p accept returns 1. *@p seen counts the matching tokens. NULL when none is accepted.
+ */
+PKCS11_SLOT *p11_module_pick(p11_module *m, const char *reader, const char *serial,
+                             int (*accept)(PKCS11_SLOT *slot, void *arg), void *arg, size_t *seen);
+/** On the worker: the slot of id @p id in the module's list; NULL when it has no token. */
+PKCS11_SLOT *p11_module_slot(p11_module *m, unsigned long id);
+
+/**
+ * On the worker: the token's certificate that has a private key of the same CKA_ID (that key
+ * into *@p key when given); when the module shows no private key (before login), the first
+ * certificate and NULL. NULL when the token holds no certificate, or none with a key.
  */
 PKCS11_CERT *p11_pick_cert(PKCS11_TOKEN *t, PKCS11_KEY **key);
 
