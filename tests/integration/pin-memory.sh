@@ -49,15 +49,17 @@ if [ "${1:-}" = --inside ]; then
     }
 
     # Every copy of PIN in CORE, one line each with the bytes around it, "copy" or, with
-    # OPENSC-LOG=1, "apdu-text" for one inside OpenSC's text of the VERIFY APDU
-    # ("35 38 ... . ...58207391\n": the bytes in hex, then as text, the header being ". ...").
+    # OPENSC-LOG=1, "apdu-text" for one inside OpenSC's text of the VERIFY APDU: the bytes in
+    # hex, then as text, where the header 00 20 00 10 08 is ". ...", then a newline
+    # ("00 20 00 10 08 35 38 ... 31 . ...58207391\n").
     #   copies CORE PIN OPENSC-LOG
     copies() {
         "$PY" - "$@" <<'EOF'
 import re, sys
 core, pin, opensc_log = open(sys.argv[1], "rb").read(), sys.argv[2].encode(), sys.argv[3] == "1"
-# The first digit's hex may be overwritten: glibc keeps its free-list links there.
-text = re.compile(b" ".join(b"%02X" % c for c in pin[1:]) + rb" *[ -~]{5}" + pin + rb"\n$")
+# Freed, the text's start is glibc's again (free-list links, a later allocation): the hex of
+# the PIN's last digit and the rest of the line are what is asked of it.
+text = re.compile(b"%02X" % pin[-1] + rb" +\. \.\.\." + pin + rb"\n$")
 for m in re.finditer(re.escape(pin), core):
     kind = opensc_log and text.search(core[max(0, m.start() - 80):m.end() + 1])
     print("%s at %d: %r" % ("apdu-text" if kind else "copy", m.start(),
