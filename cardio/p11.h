@@ -44,7 +44,7 @@ tscns_err p11_certificate(tscns_card *card, const uint8_t **der, size_t *len);
  * 6983 (locked). TSCNS_E_PKCS11 when the call fails otherwise (detail through the transport).
  */
 tscns_err p11_login(tscns_card *card, const char *pin, uint16_t *sw);
-/** The detail after a wrong PIN: what the token's flags tell of the tries left. */
+/** The detail after a wrong PIN: what the token's flags tell of the tries left (0: locked). */
 void p11_login_detail(tscns_card *card, int tries);
 /**
  * The private RSA operation on a block of the modulus length: CKM_RSA_X_509 where the token

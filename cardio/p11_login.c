@@ -122,14 +122,22 @@ tscns_err p11_login(tscns_card *card, const char *pin, uint16_t *sw)
 
 void p11_login_detail(tscns_card *card, int tries)
 {
-    const char *what = tries == 1   ? "1 try left (the token flags CKF_USER_PIN_FINAL_TRY)"
-                       : tries >= 0 ? "tries left as the token says"
-                                    : "tries left unknown (the token does not flag a final try)";
+    const char *path = p11_module_path(card->p11->m);
 
-    if (tries > 1)
-        handle_detail(card, "C_Login: CKR_PIN_INCORRECT, %d tries left, token %s, module %s", tries,
-                      card->reader, p11_module_path(card->p11->m));
+    if (tries == 0)
+        handle_detail(card,
+                      "C_Login: the token reports the user PIN locked (CKR_PIN_LOCKED, or "
+                      "CKF_USER_PIN_LOCKED after a wrong PIN); tscns cannot unblock a token: use "
+                      "the token's own tools, token %s, module %s",
+                      card->reader, path);
+    else if (tries == 1)
+        handle_detail(card,
+                      "C_Login: CKR_PIN_INCORRECT, 1 try left (the token flags "
+                      "CKF_USER_PIN_FINAL_TRY), token %s, module %s",
+                      card->reader, path);
     else
-        handle_detail(card, "C_Login: CKR_PIN_INCORRECT, %s, token %s, module %s", what,
-                      card->reader, p11_module_path(card->p11->m));
+        handle_detail(card,
+                      "C_Login: CKR_PIN_INCORRECT, tries left unknown (the token does not flag "
+                      "a final try), token %s, module %s",
+                      card->reader, path);
 }

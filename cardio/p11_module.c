@@ -38,6 +38,7 @@ struct p11_module {
  */
 static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static p11_module *all_modules;
 
 static void set_detail(char *detail, size_t cap, const char *fmt, ...)
@@ -173,6 +174,34 @@ static void exit_init(void)
     atexit(unload_all);
 }
 
+/*
+ * fork() never waits for a module call (it may take up to the deadline): the list lock guards
+ * memory only and is taken around fork(); each module's lock, which a thread of the parent may
+ * hold while it waits for a call, is made anew in the child, where that thread does not exist.
+ * The child's calls run on workers of its own; libp11 starts the module afresh there.
+ */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&all_mu);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void fork_child(void)
+{
+    for (p11_module *m = all_modules; m != NULL; m = m->next)
+        pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void fork_init(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 typedef struct load_job {
     p11_job j;
     int rc_load;
@@ -257,6 +286,7 @@ tscns_err p11_module_load(const char *path, p11_module **out, char *detail, size
     pthread_mutex_init(&m->mu, NULL);
     m->refs = 1;
     snprintf(m->path, sizeof(m->path), "%s", path);
+    pthread_once(&fork_once, fork_init);
     pthread_mutex_lock(&all_mu);
     m->next = all_modules;
     all_modules = m;

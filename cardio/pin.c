@@ -301,7 +301,10 @@ static tscns_err run(tscns_card *card, const pin_op *op, int *tries_left)
             note_pin_tries(card, 0);
         if (tries_left != NULL)
             *tries_left = 0;
-        handle_detail_sw(card, op->what);
+        if (card->p11 != NULL)
+            p11_login_detail(card, 0);
+        else
+            handle_detail_sw(card, op->what);
         err = op->kind == KIND_PIN ? TSCNS_E_PIN_BLOCKED : TSCNS_E_PUK_BLOCKED;
         goto end;
     }

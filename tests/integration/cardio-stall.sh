@@ -36,32 +36,8 @@ PYEOF
         sandbox-card remove 0
         sandbox-card insert 0 "$image" "$@"
     }
-    # SIGSTOP takes effect when the kernel next stops pcscd's threads, after kill returns; no
-    # event tells a non-parent, so its state is polled (bounded: 5 s).
-    freeze_pcscd() {
-        local i
-        kill -STOP "$TSCNS_PCSCD_PID"
-        for i in $(seq 500); do
-            [ "$(cut -d' ' -f3 "/proc/$TSCNS_PCSCD_PID/stat")" = T ] && return 0
-            sleep 0.01
-        done
-        fail "pcscd did not stop"
-    }
     tries_on_card() { sed -n 's/^pin_tries=//p' "$image/card.state"; }
 
-    # Run CLIENT-NAME COMMAND...: it must fail within the limit and say what stalled.
-    must_stall() {
-        local what=$1 t0 ms
-        shift
-        t0=$(date +%s%N)
-        expect_fail timeout $((limit + 10)) "$@"
-        ms=$((($(date +%s%N) - t0) / 1000000))
-        [ "$RC" -ne 124 ] || fail "$what: still running after $((limit + 10)) s"
-        [ "$ms" -le $((limit * 1000)) ] || fail "$what: took $ms ms, over the deadline + 5 s"
-        # A crash is no clean failure.
-        [ "$RC" -lt 128 ] || fail "$what: killed by signal $((RC - 128)): $OUT"
-        echo "stall $what: exit $RC after $ms ms" >&2
-    }
     # Each client meets the hang at STEP on a freshly inserted card.
     # Each client keeps its PIN record in a folder of its own: a VERIFY that stalled counts as
     # a rejection of the configured PIN for every later process of the same record (tested

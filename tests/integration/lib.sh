@@ -297,3 +297,33 @@ sys.stdout.write(m[-1] + "\n" if m else "")' "$2" >"$T/presented.pem"
     assert_eq "$(openssl x509 -in "$T/presented.pem" -noout -fingerprint -sha256)" \
         "$(openssl x509 -in "$1" -noout -fingerprint -sha256)" "$3: the presented certificate"
 }
+
+# SIGSTOP takes effect when the kernel next stops pcscd's threads, after kill returns; no
+# event tells a non-parent, so its state is polled (bounded: 5 s).
+freeze_pcscd() {
+    local i
+    kill -STOP "$TSCNS_PCSCD_PID"
+    for i in $(seq 500); do
+        [ "$(cut -d' ' -f3 "/proc/$TSCNS_PCSCD_PID/stat")" = T ] && return 0
+        sleep 0.01
+    done
+    fail "pcscd did not stop"
+}
+
+# Deadline tests: run WHAT COMMAND...; it must fail (not crash) at the stall: not before
+# $deadline seconds (a quicker failure has another cause), within $limit seconds, and within
+# $limit + 10 s at worst (timeout). $OUT and $RC are the command's, as expect_fail sets them.
+must_stall() {
+    local what=$1 t0 ms
+    shift
+    t0=$(date +%s%N)
+    expect_fail timeout $((limit + 10)) "$@"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    [ "$RC" -ne 124 ] || fail "$what: still running after $((limit + 10)) s"
+    [ "$ms" -le $((limit * 1000)) ] || fail "$what: took $ms ms, over the $limit s limit"
+    [ "$ms" -ge $((deadline * 1000)) ] ||
+        fail "$what: failed after $ms ms, before the $deadline s deadline, so not at the stall: $OUT"
+    # A crash is no clean failure.
+    [ "$RC" -lt 128 ] || fail "$what: killed by signal $((RC - 128)): $OUT"
+    echo "stall $what: exit $RC after $ms ms" >&2
+}
