@@ -262,6 +262,7 @@ typedef struct sign_job {
     int no_slot;
     int no_key;
     int pss_refused;
+    int key_size;
     int used_pkcs1;
     int rc;
     unsigned long ckr;
@@ -278,6 +279,11 @@ typedef struct sign_job {
 static int key_private(PKCS11_KEY *key, const uint8_t *in, size_t in_len, uint8_t *out, int padding)
 {
     return PKCS11_private_encrypt((int)in_len, in, out, key, padding);
+}
+
+static int key_bytes(PKCS11_KEY *key)
+{
+    return PKCS11_get_key_size(key);
 }
 #pragma GCC diagnostic pop
 
@@ -338,6 +344,12 @@ static void sign_fn(p11_job *job)
         s->no_key = 1;
         return;
     }
+    /* libp11 writes a whole modulus' worth: a key larger than the room is not used. */
+    p11_call_start();
+    s->key_size = key_bytes(key);
+    p11_call_end();
+    if (s->key_size <= 0 || (size_t)s->key_size > sizeof(s->out))
+        return;
     if (s->raw != 0) {
         p11_call_start();
         s->rc = key_private(key, s->in, s->in_len, s->out, RSA_NO_PADDING);
@@ -396,6 +408,11 @@ tscns_err p11_rsa_private(tscns_card *card, const uint8_t *in, size_t in_len, ui
         p11_last(pc, "no private key with the certificate's CKA_ID on token %s, module %s",
                  card->reader, path);
         err = card->pin_verified ? TSCNS_E_NOT_FOUND : TSCNS_E_SECURITY;
+    } else if (s->key_size <= 0 || (size_t)s->key_size > BLOCK_MAX) {
+        p11_last(pc,
+                 "the key on token %s is of a size tscns does not sign with (%d bytes), module %s",
+                 card->reader, s->key_size, path);
+        err = TSCNS_E_UNSUPPORTED;
     } else if (s->pss_refused) {
         p11_last(pc,
                  "token %s does not do raw RSA (CKM_RSA_X_509), only PKCS#1 v1.5 signatures: "
