@@ -2,65 +2,37 @@
  * A PKCS#11 module that loads and initialises but whose slot listing fails (C_GetSlotList:
  * CKR_DEVICE_ERROR), as a module does when its device or daemon is gone: no real module fails
  * that way on demand (pkcs11-module-fails.sh). Only what libp11 calls before the slot list is
- * here; the types are written out (PKCS#11 v2.40, section 5) so that no PKCS#11 header is needed.
+ * filled in; libp11 stops at the failed slot list and calls nothing else.
  */
-#include <stddef.h>
 #include <string.h>
 
-typedef unsigned long ck_rv;
-
-#define CKR_OK 0x00UL
-#define CKR_DEVICE_ERROR 0x30UL
-
-struct ck_version {
-    unsigned char major, minor;
-};
-
-struct ck_info {
-    struct ck_version cryptoki_version;
-    unsigned char manufacturer_id[32];
-    unsigned long flags;
-    unsigned char library_description[32];
-    struct ck_version library_version;
-};
-
-/* CK_FUNCTION_LIST: the version, then the functions in the standard's order (68 in v2.40). */
-struct ck_function_list {
-    struct ck_version version;
-    ck_rv (*initialize)(void *args);
-    ck_rv (*finalize)(void *reserved);
-    ck_rv (*get_info)(struct ck_info *info);
-    ck_rv (*get_function_list)(struct ck_function_list **list);
-    ck_rv (*get_slot_list)(unsigned char token_present, unsigned long *slots, unsigned long *count);
-    /* Never called here: libp11 stops at the failed slot list. */
-    void (*rest[63])(void);
-};
+#include <p11-kit/pkcs11.h>
 
 /* The one symbol a module exports (the build hides the rest). */
-__attribute__((visibility("default"))) ck_rv C_GetFunctionList(struct ck_function_list **list);
+__attribute__((visibility("default"))) CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
-static ck_rv initialize(void *args)
+static CK_RV initialize(void *args)
 {
     (void)args;
     return CKR_OK;
 }
 
-static ck_rv finalize(void *reserved)
+static CK_RV finalize(void *reserved)
 {
     (void)reserved;
     return CKR_OK;
 }
 
-static ck_rv get_info(struct ck_info *info)
+static CK_RV get_info(CK_INFO_PTR info)
 {
     memset(info, ' ', sizeof(*info));
-    info->cryptoki_version = (struct ck_version){2, 40};
+    info->cryptokiVersion = (CK_VERSION){2, 40};
     info->flags = 0;
-    info->library_version = (struct ck_version){1, 0};
+    info->libraryVersion = (CK_VERSION){1, 0};
     return CKR_OK;
 }
 
-static ck_rv get_slot_list(unsigned char token_present, unsigned long *slots, unsigned long *count)
+static CK_RV get_slot_list(CK_BBOOL token_present, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count)
 {
     (void)token_present;
     (void)slots;
@@ -68,16 +40,16 @@ static ck_rv get_slot_list(unsigned char token_present, unsigned long *slots, un
     return CKR_DEVICE_ERROR;
 }
 
-static struct ck_function_list functions = {
+static CK_FUNCTION_LIST functions = {
     .version = {2, 40},
-    .initialize = initialize,
-    .finalize = finalize,
-    .get_info = get_info,
-    .get_function_list = C_GetFunctionList,
-    .get_slot_list = get_slot_list,
+    .C_Initialize = initialize,
+    .C_Finalize = finalize,
+    .C_GetInfo = get_info,
+    .C_GetFunctionList = C_GetFunctionList,
+    .C_GetSlotList = get_slot_list,
 };
 
-ck_rv C_GetFunctionList(struct ck_function_list **list)
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 {
     *list = &functions;
     return CKR_OK;
