@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include "tscns/timeout.h"
 
 struct p11_module {
@@ -62,6 +64,12 @@ static void job_run(deadline_job *base)
     p11_job *job = (p11_job *)base;
 
     job->fn(job);
+    /*
+     * The worker ends with this job: free OpenSSL's state of this thread (the error queue the
+     * calls used, the module's own use of libcrypto) now, not in the thread's exit, which may
+     * still be running when the process exits after the last call (C_Finalize at exit).
+     */
+    OPENSSL_thread_stop();
 }
 
 static void job_drop(deadline_job *base)

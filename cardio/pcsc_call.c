@@ -5,13 +5,17 @@
  */
 #include "pcsc_call.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <PCSC/pcsclite.h>
 #include <openssl/crypto.h>
 
 #include "deadline.h"
+#include "tscns/timeout.h"
 
 typedef enum kind {
     K_ESTABLISH,
@@ -123,6 +127,70 @@ static void free_parts(job *j)
     OPENSSL_cleanse(j->io, j->io_cap);
 }
 
+/*
+ * Calls given up at their deadline whose worker has not yet closed what they held. A new
+ * context waits for them, within the deadline: when pcscd gets back to a stuck call, that
+ * call's own request and its worker's SCARD_RESET_CARD disconnect would otherwise land in the
+ * middle of the new connection's first commands (seen: the first operation after a frozen
+ * pcscd resumed failed with "communication with the reader failed").
+ */
+static pthread_mutex_t ab_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ab_cv;
+static pthread_once_t ab_once = PTHREAD_ONCE_INIT;
+static int ab_pending;
+
+static void ab_cond_init(void)
+{
+    pthread_condattr_t ca;
+
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ab_cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* A child has none of the parent's workers: nothing of theirs to wait for. */
+static void ab_child(void)
+{
+    pthread_mutex_init(&ab_mu, NULL);
+    ab_cond_init();
+    ab_pending = 0;
+}
+
+static void ab_init(void)
+{
+    ab_cond_init();
+    pthread_atfork(NULL, NULL, ab_child);
+}
+
+/* One more call given up (+1), or one whose worker has closed what it held (-1). */
+static void ab_add(int d)
+{
+    pthread_once(&ab_once, ab_init);
+    pthread_mutex_lock(&ab_mu);
+    ab_pending += d;
+    if (ab_pending <= 0)
+        pthread_cond_broadcast(&ab_cv);
+    pthread_mutex_unlock(&ab_mu);
+}
+
+/* 1 when no given-up call is still open, waiting for that at most the deadline. */
+static int ab_settled(void)
+{
+    struct timespec until;
+    int rc = 0, settled;
+
+    pthread_once(&ab_once, ab_init);
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += tscns_card_timeout();
+    pthread_mutex_lock(&ab_mu);
+    while (ab_pending > 0 && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&ab_cv, &ab_mu, &until);
+    settled = ab_pending <= 0;
+    pthread_mutex_unlock(&ab_mu);
+    return settled;
+}
+
 /* The caller gave up: close what the job took over, now that pcscd answers again. */
 static void cleanup(deadline_job *base)
 {
@@ -133,6 +201,7 @@ static void cleanup(deadline_job *base)
     if (j->have_c)
         SCardReleaseContext(j->c);
     free_parts(j);
+    ab_add(-1);
 }
 
 static job *make(kind k, SCARDCONTEXT c, int have_c, SCARDHANDLE h, int have_h, size_t extra)
@@ -167,6 +236,7 @@ static int go(job *j, LONG *rv)
         *rv = j->rv;
         return 1;
     case TSCNS_E_TIMEOUT:
+        ab_add(1);
         *rv = PCALL_TIMEOUT;
         return 0;
     default:
@@ -195,9 +265,13 @@ static LONG simple(kind k, SCARDCONTEXT c, SCARDHANDLE h, DWORD arg)
 
 LONG pcall_establish(SCARDCONTEXT *c)
 {
-    job *j = make(K_ESTABLISH, 0, 0, 0, 0, 0);
+    job *j;
     LONG rv;
 
+    /* Still open after the deadline: pcscd has not got back to it, nor would it to this one. */
+    if (!ab_settled())
+        return PCALL_TIMEOUT;
+    j = make(K_ESTABLISH, 0, 0, 0, 0, 0);
     if (!go(j, &rv))
         return rv;
     if (rv == SCARD_S_SUCCESS)
