@@ -39,21 +39,36 @@ static void print_entry(const tscns_cert_store_entry *e, void *arg)
     printf("  %-40s %6zu bytes  %s%s\n", e->name, e->size, when, e->trusted ? "" : "  ignored");
 }
 
-static int cache_list(const struct cli_global *global, int argc, char **argv)
+/*
+ * The options of a subcommand that takes no operand, then the cache folder into @p path:
+ * 1 to go on, 0 to stop with *@p rc (--help, a usage error, no folder).
+ */
+static int cache_args(const struct cli_global *global, const char *name, int argc, char **argv,
+                      char *path, size_t cap, int *rc)
 {
     static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
     struct cli_global g = *global;
     struct cli_parser p;
-    char path[4096];
-    int n;
 
-    cli_parse_init(&p, "cache list", cache_help, "", longopts, argc, argv, &g);
+    cli_parse_init(&p, name, cache_help, "", longopts, argc, argv, &g);
     if (cli_next_option(&p) == CLI_OPT_STOP)
-        return p.rc;
-    if (cli_parse_no_operands(&p) != CLI_OK)
-        return CLI_USAGE;
-    if (!folder(path, sizeof(path)))
-        return CLI_FILE_ERROR;
+        *rc = p.rc;
+    else if (cli_parse_no_operands(&p) != CLI_OK)
+        *rc = CLI_USAGE;
+    else if (!folder(path, cap))
+        *rc = CLI_FILE_ERROR;
+    else
+        return 1;
+    return 0;
+}
+
+static int cache_list(const struct cli_global *global, int argc, char **argv)
+{
+    char path[4096];
+    int n, rc;
+
+    if (!cache_args(global, "cache list", argc, argv, path, sizeof(path), &rc))
+        return rc;
     printf("%s%s\n", path, tscns_cert_store_enabled() ? "" : " (turned off)");
     n = tscns_cert_store_list(print_entry, NULL);
     if (n < 0) {
@@ -68,19 +83,11 @@ static int cache_list(const struct cli_global *global, int argc, char **argv)
 
 static int cache_clear(const struct cli_global *global, int argc, char **argv)
 {
-    static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
-    struct cli_global g = *global;
-    struct cli_parser p;
     char path[4096];
-    int n;
+    int n, rc;
 
-    cli_parse_init(&p, "cache clear", cache_help, "", longopts, argc, argv, &g);
-    if (cli_next_option(&p) == CLI_OPT_STOP)
-        return p.rc;
-    if (cli_parse_no_operands(&p) != CLI_OK)
-        return CLI_USAGE;
-    if (!folder(path, sizeof(path)))
-        return CLI_FILE_ERROR;
+    if (!cache_args(global, "cache clear", argc, argv, path, sizeof(path), &rc))
+        return rc;
     n = tscns_cert_store_clear();
     if (n < 0) {
         fprintf(stderr,

@@ -31,13 +31,6 @@ c.load_cert_chain(sys.argv[1], sys.argv[2])
 urllib.request.urlopen(sys.argv[4], context=c).read()
 PYEOF
 
-    # The card pulled and put back, with tscns-vcard options (a hang point) or without.
-    card_again() {
-        sandbox-card remove 0
-        sandbox-card insert 0 "$image" "$@"
-    }
-    tries_on_card() { sed -n 's/^pin_tries=//p' "$image/card.state"; }
-
     # Each client meets the hang at STEP on a freshly inserted card.
     # Each client keeps its PIN record in a folder of its own: a VERIFY that stalled counts as
     # a rejection of the configured PIN for every later process of the same record (tested

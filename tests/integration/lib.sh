@@ -298,6 +298,16 @@ sys.stdout.write(m[-1] + "\n" if m else "")' "$2" >"$T/presented.pem"
         "$(openssl x509 -in "$1" -noout -fingerprint -sha256)" "$3: the presented certificate"
 }
 
+# The card of reader 0 (the virtual card of folder $image) pulled and put back, with tscns-vcard
+# options (a hang point) or without.
+card_again() {
+    sandbox-card remove 0
+    sandbox-card insert 0 "$image" "$@"
+}
+
+# The PIN tries the virtual card of folder $image has left.
+tries_on_card() { sed -n 's/^pin_tries=//p' "$image/card.state"; }
+
 # SIGSTOP takes effect when the kernel next stops pcscd's threads, after kill returns; no
 # event tells a non-parent, so its state is polled (bounded: 5 s).
 freeze_pcscd() {

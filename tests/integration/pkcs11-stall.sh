@@ -31,11 +31,6 @@ if [ "${1:-}" = --inside ]; then
         "card-timeout = $deadline"
     export OPENSSL_CONF=$T/p11.cnf TSCNS_TEST_PIN=$pin
     keyref "$T/key.pem" "cns:serial=$serial;type=private"
-    tries_on_card() { sed -n 's/^pin_tries=//p' "$image/card.state"; }
-    card_again() {
-        sandbox-card remove 0
-        sandbox-card insert 0 "$image" "$@"
-    }
 
     note "the card answers: a handshake through the module works"
     curl -sS --cacert "$T/server.pem" --cert "$image/cert.pem" --key "$T/key.pem" \
