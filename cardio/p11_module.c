@@ -130,10 +130,6 @@ tscns_err p11_module_run(p11_module *m, p11_job *job, const char *call, char *de
 
 /* ---- loading and unloading ---- */
 
-typedef struct unload_job {
-    p11_job j;
-} unload_job;
-
 static void unload_fn(p11_job *job)
 {
     p11_module *m = job->m;
@@ -153,7 +149,7 @@ static void unload(p11_module *m)
 
     if (m->ctx == NULL || atomic_load(&m->gone))
         return;
-    job = p11_job_new(sizeof(unload_job), unload_fn, NULL);
+    job = p11_job_new(sizeof(p11_job), unload_fn, NULL);
     if (job == NULL || p11_module_run(m, job, "C_Finalize", NULL, 0) != TSCNS_OK)
         return;
     p11_job_free(job);
